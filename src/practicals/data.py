@@ -1,0 +1,173 @@
+"""Dataset loaders. Each follows one rule (DESIGN section 3):
+
+1. look in the directory named by ``PRACTICALS_DATA``;
+2. otherwise download from the canonical source into the user's cache, checking the sha256;
+3. otherwise fail with a message that says what was tried and how to fix it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tarfile
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_VAR = "PRACTICALS_DATA"
+
+
+@dataclass(frozen=True)
+class DataFile:
+    name: str
+    url: str
+    sha256: str
+
+
+FILES = {
+    f.name: f
+    for f in [
+        DataFile(
+            "names.txt",
+            "https://raw.githubusercontent.com/karpathy/makemore/master/names.txt",
+            "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d",
+        ),
+        DataFile(
+            "tinyshakespeare.txt",
+            "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+            "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+        ),
+    ]
+}
+
+
+class DataNotFoundError(FileNotFoundError):
+    """A data set is neither in PRACTICALS_DATA, nor in the cache, nor downloadable."""
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "practicals"
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch(name: str) -> Path:
+    """The local path of a known data file, downloading and verifying it if needed."""
+    spec = FILES[name]
+    tried = []
+    env_dir = os.environ.get(DATA_VAR)
+    if env_dir:
+        candidate = Path(env_dir) / name
+        if candidate.is_file():
+            return candidate
+        tried.append(f"{candidate} (from ${DATA_VAR}): not there")
+    else:
+        tried.append(f"${DATA_VAR}: not set")
+    cached = cache_dir() / name
+    if cached.is_file() and sha256(cached) == spec.sha256:
+        return cached
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(".part")
+        with urllib.request.urlopen(spec.url, timeout=30) as response, open(partial, "wb") as out:
+            shutil.copyfileobj(response, out)
+        if sha256(partial) != spec.sha256:
+            partial.unlink()
+            raise OSError("checksum mismatch")
+        partial.replace(cached)
+        return cached
+    except OSError as err:
+        tried.append(f"download {spec.url} into {cached}: {err}")
+    raise DataNotFoundError(
+        f"Could not find the data file {name!r}. Tried:\n  - "
+        + "\n  - ".join(tried)
+        + f"\nFix: put {name} in a folder and set {DATA_VAR} to that folder, "
+        "or run once with a network connection so that it is downloaded into the cache."
+    )
+
+
+def load_names() -> list[str]:
+    """The makemore data set: 32,033 lowercase names, one per line."""
+    return fetch("names.txt").read_text().split()
+
+
+def load_shakespeare() -> str:
+    """Tiny shakespeare: 1,115,394 characters of plain text."""
+    return fetch("tinyshakespeare.txt").read_text()
+
+
+def load_mnist(n_train: int = 1000, n_test: int = 1000):
+    """MNIST as uint8 images ``(N, 28, 28)`` and int64 labels: ``(x_train, y_train, x_test, y_test)``.
+
+    With ``PRACTICALS_DATA`` holding the offline test-set copy (``mnist-test10k.npz``), training and
+    test images are two disjoint slices of it; otherwise torchvision downloads the real train and
+    test sets into the cache.
+    """
+    import numpy as np
+    import torch
+
+    tried = []
+    env_dir = os.environ.get(DATA_VAR)
+    npz = Path(env_dir) / "mnist-test10k.npz" if env_dir else None
+    if npz is not None and npz.is_file():
+        arrays = np.load(npz)
+        images = torch.from_numpy(arrays["images"])
+        labels = torch.from_numpy(arrays["labels"]).long()
+        end = n_train + n_test
+        if end > len(images):
+            raise ValueError(f"the offline MNIST copy holds {len(images)} images, asked for {end}")
+        return images[:n_train], labels[:n_train], images[n_train:end], labels[n_train:end]
+    tried.append(f"{npz} (from ${DATA_VAR}): not there" if npz else f"${DATA_VAR}: not set")
+    try:
+        from torchvision import datasets
+
+        root = cache_dir() / "mnist"
+        train = datasets.MNIST(root, train=True, download=True)
+        test = datasets.MNIST(root, train=False, download=True)
+        return (
+            train.data[:n_train],
+            train.targets[:n_train],
+            test.data[:n_test],
+            test.targets[:n_test],
+        )
+    except Exception as err:  # torchvision raises a mix of URLError, RuntimeError and OSError
+        tried.append(f"torchvision download into {cache_dir() / 'mnist'}: {err}")
+    raise DataNotFoundError(
+        "Could not load MNIST. Tried:\n  - " + "\n  - ".join(tried) + f"\nFix: set {DATA_VAR} "
+        "to a folder holding mnist-test10k.npz, or run once with a network connection."
+    )
+
+
+def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0):
+    """Two interleaving half circles in 2D, labels -1 and +1, as python lists.
+
+    Written here rather than imported from scikit-learn, to keep that large dependency out of
+    the course for the sake of twenty lines.
+    """
+    import math
+    import random
+
+    rng = random.Random(seed)
+    xs, ys = [], []
+    for i in range(n):
+        upper = i < n // 2
+        k = i if upper else i - n // 2
+        count = n // 2 if upper else n - n // 2
+        t = math.pi * k / max(count - 1, 1)
+        if upper:
+            x, y, label = math.cos(t), math.sin(t), -1
+        else:
+            x, y, label = 1 - math.cos(t), 0.5 - math.sin(t), 1
+        xs.append([x + rng.gauss(0, noise), y + rng.gauss(0, noise)])
+        ys.append(label)
+    order = list(range(n))
+    rng.shuffle(order)
+    return [xs[i] for i in order], [ys[i] for i in order]

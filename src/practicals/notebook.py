@@ -1,0 +1,82 @@
+"""Reading notebooks the way nbgrader marks them: answer, test and read-only cells, and stars."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+STAR_PREFIX = "star_"
+
+
+class NotebookError(ValueError):
+    """A file that cannot be graded as a notebook; the message is meant for the report."""
+
+
+def read(path: str | Path) -> NotebookNode:
+    """Read a notebook, turning every way a file can be broken into one clear NotebookError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise NotebookError("the file is not UTF-8 text, so it cannot be a notebook") from None
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except json.JSONDecodeError as err:
+        raise NotebookError(f"the file is not valid notebook JSON ({err.msg}, line {err.lineno})")
+    except Exception as err:  # nbformat raises several kinds for shapes it does not know
+        raise NotebookError(f"the file is not a readable notebook ({err})") from None
+    if not isinstance(nb.get("cells"), list):
+        raise NotebookError("the notebook has no list of cells")
+    return nb
+
+
+def meta(cell: NotebookNode) -> dict:
+    value = cell.get("metadata", {}).get("nbgrader", {})
+    return value if isinstance(value, dict) else {}
+
+
+def grade_id(cell: NotebookNode) -> str | None:
+    value = meta(cell).get("grade_id")
+    return value if isinstance(value, str) and value else None
+
+
+def is_answer(cell: NotebookNode) -> bool:
+    return cell.get("cell_type") == "code" and bool(meta(cell).get("solution"))
+
+
+def is_test(cell: NotebookNode) -> bool:
+    return cell.get("cell_type") == "code" and bool(meta(cell).get("grade"))
+
+
+def is_star(gid: str) -> bool:
+    """The one machine-readable star marker: a test cell whose grade_id starts with ``star_``."""
+    return gid.startswith(STAR_PREFIX)
+
+
+@dataclass(frozen=True)
+class TestCell:
+    grade_id: str
+    points: float
+    star: bool
+
+
+def test_cells(nb: NotebookNode) -> list[TestCell]:
+    """The graded cells of a source notebook, in order."""
+    return [
+        TestCell(grade_id(c), float(meta(c).get("points", 0)), is_star(grade_id(c)))
+        for c in nb.cells
+        if is_test(c)
+    ]
+
+
+def release_version(nb: NotebookNode) -> NotebookNode:
+    """What students get: solutions replaced by stubs and hidden tests removed, by nbgrader itself."""
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+    copy = nbformat.from_dict(json.loads(json.dumps(nb)))
+    for preprocessor in (ClearSolutions(), ClearHiddenTests()):
+        copy, _ = preprocessor.preprocess(copy, {"metadata": {}})
+    return copy

@@ -1,0 +1,227 @@
+"""Run untrusted cells in a kernel that is isolated by the operating system.
+
+Each kernel runs under bubblewrap (new mount, pid, network, ipc and uts namespaces; only the
+Python install, the helper package and the data are visible, read-only), as its own unprivileged
+uid (one per worker slot, so process limits and signals never cross between students), under
+rlimits set by util-linux ``prlimit``. The parent talks to it over ZeroMQ ``ipc`` sockets in a
+throwaway folder, so there are no ports to race for and no network inside. The socket folder
+is locked once the kernel is up, which leaves the kernel with no writable host path at all.
+
+Where the machine cannot do this (not root, no bubblewrap, no namespaces), ``isolation_problem``
+says why and the grader runs kernels unisolated, loudly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Int, List
+
+from .kernel import Kernel
+
+ETC_FILES = (
+    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "nsswitch.conf",
+    "localtime", "fonts", "ssl", "mime.types",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one submission's kernel."""
+
+    memory_mb: int = 8192  # address space; torch's CUDA build maps a lot before using any
+    cpu_seconds: int = 900
+    processes: int = 512  # threads count too: torch starts a pool per core
+    file_mb: int = 64
+    scratch_mb: int = 256  # the kernel's /tmp, its working folder
+    cell_timeout: float = 120.0
+    notebook_timeout: float = 600.0
+    output_bytes: int = 1_000_000
+    base_uid: int = 61000
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel command runs inside a wrapper (prlimit, bwrap, setpriv)."""
+
+    wrapper = List()
+    sandbox_uid = Int(-1)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return list(self.wrapper) + super().format_kernel_cmd(extra_arguments)
+
+    def write_connection_file(self, **kwargs):
+        super().write_connection_file(**kwargs)
+        if self.sandbox_uid >= 0:  # the kernel's uid must read its own connection file
+            os.chown(self.connection_file, self.sandbox_uid, self.sandbox_uid)
+
+
+@cache
+def isolation_problem() -> str | None:
+    """Why kernels cannot be isolated on this machine, or None when they can."""
+    if os.name != "posix" or not sys.platform.startswith("linux"):
+        return "isolation needs Linux namespaces"
+    if os.geteuid() != 0:
+        return "isolation needs root, to give each kernel its own uid (run the grader as root)"
+    missing = [tool for tool in ("bwrap", "prlimit", "setpriv") if shutil.which(tool) is None]
+    if missing:
+        return f"missing {', '.join(missing)} (install the Debian packages bubblewrap, util-linux)"
+    probe = subprocess.run(
+        [*_bwrap_args(Path("/"), None, 16), *_drop_args(65534), "true"],
+        capture_output=True,
+        text=True,
+    )
+    if probe.returncode != 0:
+        return f"bubblewrap cannot create namespaces here: {probe.stderr.strip()[:200]}"
+    return None
+
+
+def _visible_paths() -> list[Path]:
+    """Read-only paths a kernel needs: the Python install, the venv and the helper package."""
+    import practicals
+
+    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix)}
+    package_root = Path(practicals.__file__).resolve().parent.parent
+    if not package_root.is_relative_to(Path(sys.prefix)):
+        paths.add(package_root)  # an editable install: bind src/, never the course folder
+    return sorted(paths)
+
+
+def _bwrap_args(ipc: Path, data: Path | None, scratch_mb: int) -> list[str]:
+    args = [
+        "bwrap",
+        "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+        "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
+        "--ro-bind", "/usr", "/usr",
+        "--proc", "/proc", "--dev", "/dev",
+        "--perms", "1777", "--size", str(scratch_mb << 20), "--tmpfs", "/tmp",
+        "--chdir", "/tmp",
+    ]  # fmt: skip
+    for name in ("bin", "sbin", "lib", "lib32", "lib64"):
+        top = Path("/") / name
+        if top.is_symlink():
+            args += ["--symlink", os.readlink(top), str(top)]
+        elif top.is_dir():
+            args += ["--ro-bind", str(top), str(top)]
+    for name in ETC_FILES:
+        if (Path("/etc") / name).exists():
+            args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    binds = [("--ro-bind", path, path) for path in _visible_paths()]
+    if data is not None:
+        binds.append(("--ro-bind", data, Path("/data")))
+    if ipc != Path("/"):
+        binds.append(("--bind", ipc, ipc))
+    # bwrap copies a missing parent's mode from the host (/root is 0700): open each one up.
+    parents = {p for _, _, dest in binds for p in dest.parents if p not in (Path("/"), Path("/usr"))}
+    for parent in sorted(parents, key=lambda p: len(p.parts)):
+        args += ["--perms", "0755", "--dir", str(parent)]
+    for kind, source, dest in binds:
+        args += [kind, str(source), str(dest)]
+    return args
+
+
+def _drop_args(uid: int) -> list[str]:
+    return [
+        "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
+        "--inh-caps=-all", "--bounding-set=-all", "--",
+    ]  # fmt: skip
+
+
+def _limit_args(limits: Limits) -> list[str]:
+    return [
+        "prlimit",
+        f"--as={limits.memory_mb << 20}",
+        f"--cpu={limits.cpu_seconds}",
+        f"--nproc={limits.processes}",
+        f"--fsize={limits.file_mb << 20}",
+        "--nofile=1024",
+        "--core=0",
+        "--",
+    ]
+
+
+def kernel_env(home: str, data: str | None, fast: bool, threads: int) -> dict[str, str]:
+    """The whole environment of a grading kernel: nothing of the grader's leaks in."""
+    env = {
+        "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": f"{home}/.matplotlib",
+        "IPYTHONDIR": f"{home}/.ipython",
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTHONWARNINGS": "ignore",
+        "OMP_NUM_THREADS": str(threads),
+        "MKL_NUM_THREADS": str(threads),
+        "PRACTICALS_OBSERVE": "1",
+        "PRACTICALS_FAST": "1" if fast else "0",
+    }
+    if data is not None:
+        env["PRACTICALS_DATA"] = data
+    return env
+
+
+@contextmanager
+def sandboxed_kernel(
+    slot: int,
+    limits: Limits,
+    data: Path | None,
+    fast: bool = True,
+    threads: int = 1,
+) -> Iterator[Kernel]:
+    """A kernel for one submission, isolated when the machine allows it, torn down after."""
+    isolated = isolation_problem() is None
+    job = Path(tempfile.mkdtemp(prefix="practicals-job-"))
+    ipc = job / "ipc"
+    ipc.mkdir()
+    uid = limits.base_uid + slot
+    if isolated:
+        env = kernel_env("/tmp", "/data" if data else None, fast, threads)
+        os.chown(ipc, uid, uid)
+        job.chmod(0o755)
+        wrapper = _limit_args(limits) + _bwrap_args(ipc, data, limits.scratch_mb)
+        for key, value in env.items():
+            wrapper[wrapper.index("--clearenv") + 1 : wrapper.index("--clearenv") + 1] = [
+                "--setenv", key, value,
+            ]  # fmt: skip
+        wrapper += _drop_args(uid)
+    else:
+        (job / "home").mkdir()
+        env = kernel_env(str(job / "home"), str(data) if data else None, fast, threads)
+        wrapper = _limit_args(limits) if shutil.which("prlimit") else []
+    km = SandboxedKernelManager(
+        kernel_name="python3",
+        transport="ipc",
+        ip=str(ipc / "kernel"),
+        connection_file=str(ipc / "connection.json"),
+        wrapper=wrapper,
+        sandbox_uid=uid if isolated else -1,
+    )
+    km.kernel_spec.interrupt_mode = "message"  # signals cannot cross into the pid namespace
+    kernel = Kernel(
+        km,
+        cwd=str(job),
+        cell_timeout=limits.cell_timeout,
+        notebook_timeout=limits.notebook_timeout,
+        output_limit=limits.output_bytes,
+        env=env,
+    )
+    try:
+        with kernel:
+            if isolated:  # the kernel has bound its sockets: take the folder back from it
+                os.chown(ipc, 0, 0)
+                ipc.chmod(0o755)
+            yield kernel
+    finally:
+        shutil.rmtree(job, ignore_errors=True)

@@ -1,0 +1,177 @@
+"""The mutation harness: proves that every test cell of a notebook can fail, and cheaply.
+
+One kernel runs the solution top to bottom; its test-cell outputs are the reference. Right after
+test cell ``j`` has run, each mutant that must break ``j`` is replayed on that kernel: the mutated
+cell, then the solution's cells up to ``j``; ``j`` is judged by the grader's own judge; then the
+original cells are replayed to restore the state. Notebooks seed every random cell, so the replay
+gives the solution's numbers back. A second kernel runs the unedited release, which must fail
+every test cell.
+
+Run by the suite (tests/test_notebooks.py), or by hand while writing a notebook:
+
+    PRACTICALS_DATA=../shared/data .venv/bin/python tests/mutation.py source/01_micrograd/micrograd.ipynb
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from practicals import notebook
+from practicals.judge import Verdict, judge_cell, observations
+from practicals.sandbox import Limits, sandboxed_kernel
+
+MUTANTS_DIR = Path(__file__).parent / "mutants"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A plausible wrong implementation: ``old`` becomes ``new`` in cell ``cell``."""
+
+    cell: str
+    old: str
+    new: str
+    breaks: str
+    why: str
+    count: int = 1
+
+    def apply(self, source: str) -> str:
+        if self.old not in source:
+            raise ValueError(f"mutant {self.why!r}: {self.old!r} is not in cell {self.cell!r}")
+        return source.replace(self.old, self.new, self.count)
+
+
+def load_mutants(stem: str) -> list[Mutant]:
+    """The MUTANTS list of tests/mutants/<stem>.py."""
+    path = MUTANTS_DIR / f"{stem}.py"
+    spec = importlib.util.spec_from_file_location(f"mutants_{stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("mutation", sys.modules[__name__])
+    spec.loader.exec_module(module)
+    return list(module.MUTANTS)
+
+
+@dataclass
+class Report:
+    path: Path
+    solution: dict[str, Verdict] = field(default_factory=dict)
+    stderr: list[str] = field(default_factory=list)  # test cells that wrote to stderr
+    release: dict[str, Verdict] = field(default_factory=dict)
+    mutants: list[tuple[Mutant, Verdict]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def problems(self) -> list[str]:
+        """Everything that makes the notebook fail the contract, in words."""
+        found = [f"solution fails {g}: {v.reason}" for g, v in self.solution.items() if not v.passed]
+        found += [f"test cell {g} writes to stderr" for g in self.stderr]
+        found += [f"release passes {g}" for g, v in self.release.items() if v.passed]
+        found += [f"mutant survives in {m.breaks}: {m.why}" for m, v in self.mutants if v.passed]
+        broken = {m.breaks for m, _ in self.mutants}
+        found += [f"no mutant breaks {g}" for g in self.solution if g not in broken]
+        return found
+
+
+def _data_dir() -> Path | None:
+    value = os.environ.get("PRACTICALS_DATA")
+    return Path(value) if value else None
+
+
+def _slot() -> int:
+    """A worker slot (and so a sandbox uid) of its own for each pytest-xdist worker."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return 100 + int(worker.removeprefix("gw") or 0)
+
+
+def run(path: Path, mutants: list[Mutant] | None = None) -> Report:
+    """Run the solution, the mutants and the release of one source notebook."""
+    start = time.monotonic()
+    path = Path(path)
+    nb = notebook.read(path)
+    mutants = load_mutants(path.stem) if mutants is None else mutants
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    index = {notebook.grade_id(c): i for i, c in enumerate(code)}
+    by_breaks: dict[int, list[Mutant]] = defaultdict(list)
+    for m in mutants:
+        if m.cell not in index or m.breaks not in index:
+            raise ValueError(f"mutant {m.why!r} names a cell that is not in {path.name}")
+        if index[m.breaks] < index[m.cell] or not notebook.is_test(code[index[m.breaks]]):
+            raise ValueError(f"mutant {m.why!r}: {m.breaks!r} is not a test cell after {m.cell!r}")
+        m.apply(code[index[m.cell]].source)  # fails loudly on a mutant that no longer applies
+        by_breaks[index[m.breaks]].append(m)
+
+    report = Report(path)
+    reference: dict[str, list] = {}
+    limits, data = Limits(), _data_dir()
+    kernel_cm = sandboxed_kernel(_slot(), limits, data)
+    kernel = kernel_cm.__enter__()
+    try:
+        for j, cell in enumerate(code):
+            outputs = kernel.run(cell.source).outputs
+            if not notebook.is_test(cell):
+                continue
+            gid = notebook.grade_id(cell)
+            reference[gid] = outputs or []
+            report.solution[gid] = _self_verdict(gid, outputs)
+            if any(o.get("name") == "stderr" for o in outputs or []):
+                report.stderr.append(gid)
+            for m in by_breaks[j]:
+                i = index[m.cell]
+                replay = [m.apply(code[i].source)] + [c.source for c in code[i + 1 : j + 1]]
+                last = [kernel.run(s) for s in replay][-1]
+                report.mutants.append((m, judge_cell(gid, reference[gid], last.outputs)))
+                if kernel.dead:  # the mutant killed the kernel: start again from the top
+                    kernel_cm.__exit__(None, None, None)
+                    kernel_cm = sandboxed_kernel(_slot(), limits, data)
+                    kernel = kernel_cm.__enter__()
+                    restore = code[: j + 1]
+                else:
+                    restore = code[i : j + 1]
+                for c in restore:
+                    kernel.run(c.source)
+    finally:
+        kernel_cm.__exit__(None, None, None)
+
+    release = notebook.release_version(nb)
+    stubs = {notebook.grade_id(c): c.source for c in release.cells if notebook.is_answer(c)}
+    with sandboxed_kernel(_slot(), limits, data) as kernel:
+        for cell in code:
+            gid = notebook.grade_id(cell)
+            outputs = kernel.run(stubs.get(gid, cell.source)).outputs
+            if notebook.is_test(cell):
+                report.release[gid] = judge_cell(gid, reference[gid], outputs)
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def _self_verdict(gid: str, outputs: list | None) -> Verdict:
+    """A solution's test cell must run cleanly and observe something."""
+    verdict = judge_cell(gid, outputs or [], outputs)
+    if verdict.passed or outputs is None or observations(outputs):
+        return verdict
+    return Verdict(gid, False, "emits no observation")
+
+
+def main(argv: list[str]) -> int:
+    for arg in argv:
+        report = run(Path(arg))
+        print(f"\n{arg}: {report.seconds:.1f} s")
+        for gid, verdict in report.solution.items():
+            release = report.release.get(gid)
+            print(f"  {gid:32s} solution: {verdict.reason:40s} release: {release.reason}")
+        for m, verdict in report.mutants:
+            status = "SURVIVED" if verdict.passed else "killed"
+            print(f"  mutant {status:8s} {m.breaks:28s} {m.why}")
+        for problem in report.problems():
+            print(f"  PROBLEM: {problem}")
+        if report.problems():
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
