@@ -67,7 +67,9 @@ class Report:
 
     def problems(self) -> list[str]:
         """Everything that makes the notebook fail the contract, in words."""
-        found = [f"solution fails {g}: {v.reason}" for g, v in self.solution.items() if not v.passed]
+        found = [
+            f"solution fails {g}: {v.reason}" for g, v in self.solution.items() if not v.passed
+        ]
         found += [f"test cell {g} writes to stderr" for g in self.stderr]
         found += [f"release passes {g}" for g, v in self.release.items() if v.passed]
         found += [f"mutant survives in {m.breaks}: {m.why}" for m, v in self.mutants if v.passed]

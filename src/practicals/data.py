@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tarfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path

@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 
 import nbformat
-from jupyter_core.utils import run_sync
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellControlSignal, CellExecutionError, DeadKernelError
 from traitlets import Int
@@ -84,7 +84,10 @@ class Kernel:
             output_limit=self.output_limit,
             resources={"metadata": {"path": self.cwd}},
         )
-        launch = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}  # outputs come over zmq
+        launch = {
+            "stdout": subprocess.DEVNULL,
+            "stderr": subprocess.DEVNULL,
+        }  # outputs come over zmq
         if self.env is not None:
             launch["env"] = self.env
         self._context = self._client.setup_kernel(**launch)
@@ -119,8 +122,9 @@ class Kernel:
             return CellRun(cell.outputs, time.monotonic() - start)
         except (CellExecutionError, CellControlSignal) as err:
             cell.outputs.append(
-                nbformat.v4.new_output("error", ename=type(err).__name__, evalue=str(err)[:500],
-                                       traceback=[])
+                nbformat.v4.new_output(
+                    "error", ename=type(err).__name__, evalue=str(err)[:500], traceback=[]
+                )
             )
         except Exception as err:  # zmq or protocol trouble: treat the kernel as lost
             self.dead = f"the kernel stopped answering ({type(err).__name__}: {err})"
@@ -132,4 +136,3 @@ class Kernel:
 def plain_outputs(outputs: list | None) -> list | None:
     """Outputs as plain JSON-able dicts (NotebookNode is a dict; this drops the subclass)."""
     return None if outputs is None else json.loads(json.dumps(outputs))
-

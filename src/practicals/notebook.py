@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
+from nbformat.reader import NotJSONError
 
 STAR_PREFIX = "star_"
 
@@ -24,8 +25,10 @@ def read(path: str | Path) -> NotebookNode:
         raise NotebookError("the file is not UTF-8 text, so it cannot be a notebook") from None
     try:
         nb = nbformat.reads(text, as_version=4)
-    except json.JSONDecodeError as err:
-        raise NotebookError(f"the file is not valid notebook JSON ({err.msg}, line {err.lineno})")
+    except NotJSONError:
+        raise NotebookError(
+            "the file is not valid notebook JSON (truncated or not a notebook)"
+        ) from None
     except Exception as err:  # nbformat raises several kinds for shapes it does not know
         raise NotebookError(f"the file is not a readable notebook ({err})") from None
     if not isinstance(nb.get("cells"), list):

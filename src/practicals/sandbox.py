@@ -121,7 +121,9 @@ def _bwrap_args(ipc: Path, data: Path | None, scratch_mb: int) -> list[str]:
     if ipc != Path("/"):
         binds.append(("--bind", ipc, ipc))
     # bwrap copies a missing parent's mode from the host (/root is 0700): open each one up.
-    parents = {p for _, _, dest in binds for p in dest.parents if p not in (Path("/"), Path("/usr"))}
+    parents = {
+        p for _, _, dest in binds for p in dest.parents if p not in (Path("/"), Path("/usr"))
+    }
     for parent in sorted(parents, key=lambda p: len(p.parts)):
         args += ["--perms", "0755", "--dir", str(parent)]
     for kind, source, dest in binds:

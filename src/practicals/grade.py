@@ -1,0 +1,284 @@
+"""Grade a whole class: collect, sandbox in parallel, judge, write the gradebook, export.
+
+Data flows one way. The parent reads the source and the submissions and assembles what each
+submission runs (``assemble.py``). Worker processes each run one submission at a time in its
+own sandboxed kernel and judge its test cells against the reference run. Only the parent writes
+the gradebook, the autograded notebooks, the feedback and the exports, as results come in.
+A broken submission becomes a result with a reason; it never stops the batch.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from tqdm.auto import tqdm
+
+from . import assemble, collect, export, feedback, gradebook, notebook, reference
+from .config import Course
+from .judge import Verdict, judge_cell
+from .kernel import plain_outputs
+from .sandbox import Limits, isolation_problem, sandboxed_kernel
+from .scale import Points, score
+
+
+@dataclass
+class Job:
+    """One (student, notebook) to grade, assembled by the parent."""
+
+    student: str
+    notebook: str
+    cells: list[assemble.Cell]
+    reference: dict[str, list]
+    notes: list[str]
+    run: bool  # False: nothing to execute (missing, invalid or unedited)
+
+
+@dataclass
+class Result:
+    student: str
+    notebook: str
+    verdicts: dict[str, Verdict]
+    outputs: list[list | None]  # per assembled cell; None where it never ran
+    cells: list[assemble.Cell]
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+# --- worker side ---------------------------------------------------------------------------
+
+_SLOT = 0
+
+
+def _init_worker(slots) -> None:
+    global _SLOT
+    _SLOT = slots.get()
+
+
+def execute(job: Job, limits: Limits, data: Path | None, fast: bool, slot: int | None = None):
+    """Run one assembled submission in a fresh sandboxed kernel and judge its test cells."""
+    start = time.monotonic()
+    notes = list(job.notes)
+    outputs: list[list | None] = [None] * len(job.cells)
+    if job.run:
+        with sandboxed_kernel(_SLOT if slot is None else slot, limits, data, fast=fast) as kernel:
+            for i, cell in enumerate(job.cells):
+                ran = kernel.run(cell.source)
+                outputs[i] = plain_outputs(ran.outputs)
+                if ran.timed_out:
+                    notes.append(f"{_where(cell)} was stopped after {limits.cell_timeout:.0f} s")
+                if kernel.dead and ran.outputs is not None:
+                    notes.append(f"{kernel.dead}, while running {_where(cell)}")
+                if kernel.dead and ran.outputs is None:
+                    if not any(kernel.dead in n for n in notes):
+                        notes.append(f"{kernel.dead}, before {_where(cell)}")
+                    break
+    verdicts = {
+        c.grade_id: judge_cell(c.grade_id, job.reference[c.grade_id], outputs[i])
+        for i, c in enumerate(job.cells)
+        if c.kind == "test"
+    }
+    return Result(job.student, job.notebook, verdicts, outputs, job.cells, notes,
+                  time.monotonic() - start)  # fmt: skip
+
+
+def _where(cell: assemble.Cell) -> str:
+    return f"cell {cell.grade_id!r}" if cell.grade_id else "a cell you added"
+
+
+# --- parent side ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    student: str
+    score: float
+    reason: str
+
+
+def sources(course: Course, assignment: str) -> dict[str, nbformat.NotebookNode]:
+    folder = course.root / "source" / assignment
+    paths = sorted(folder.glob("*.ipynb"))
+    if not paths:
+        raise FileNotFoundError(f"no source notebooks in {folder}")
+    return {p.stem: notebook.read(p) for p in paths}
+
+
+def data_dir() -> Path | None:
+    """The data folder the kernels see: $PRACTICALS_DATA, else the download cache."""
+    from .data import DATA_VAR, cache_dir
+
+    value = os.environ.get(DATA_VAR)
+    if value:
+        return Path(value).resolve()
+    return cache_dir() if cache_dir().is_dir() else None
+
+
+def plan(course: Course, assignment: str, progress=print) -> tuple[list[Job], dict]:
+    """Assemble every job of an assignment; also returns the submissions' records."""
+    grader = course.grader
+    srcs = sources(course, assignment)
+    tests = {name: notebook.test_cells(nb) for name, nb in srcs.items()}
+    with gradebook.opened(course.gradebook_url) as gb:
+        gradebook.ensure_assignment(gb, assignment, grader.due_dates.get(assignment), tests)
+        known = gradebook.students(gb)
+    subs = collect.find(course.root, assignment, list(srcs), known)
+    refs = {}
+    for name, nb in srcs.items():
+        progress(f"reference run of {assignment}/{name} (cached after the first time)")
+        cache = course.root / ".practicals" / "reference" / assignment / f"{name}.json"
+        refs[name] = reference.reference(nb, cache, grader.limits(), data_dir(), grader.fast)
+    stubs = {name: assemble.release_stubs(nb) for name, nb in srcs.items()}
+    jobs = []
+    for sub in subs:
+        notes, cells, run = list(sub.notes), [], False
+        if sub.path is None:
+            notes.insert(0, "missing submission")
+        else:
+            try:
+                built = assemble.assemble(srcs[sub.notebook], notebook.read(sub.path),
+                                          stubs[sub.notebook])  # fmt: skip
+                cells, run = built.cells, not built.unedited
+                notes += built.notes
+                if built.unedited:
+                    notes.insert(0, "unedited release notebook")
+            except notebook.NotebookError as err:
+                notes.insert(0, f"invalid notebook: {err}")
+        if not run:  # nothing runs, but every test cell still gets its (zero) verdict
+            cells = [assemble.Cell("", t.grade_id, "test") for t in tests[sub.notebook]]
+        jobs.append(Job(sub.student, sub.notebook, cells, refs[sub.notebook], notes, run))
+    return jobs, {(s.student, s.notebook): s for s in subs}
+
+
+def grade_assignment(
+    course: Course, assignment: str, workers: int | None = None, progress=print
+) -> list[Summary]:
+    """Grade every submission of ``assignment`` and write gradebook, feedback and exports."""
+    problem = isolation_problem()
+    if problem:
+        if course.grader.require_isolation:
+            raise RuntimeError(f"cannot isolate kernels: {problem}")
+        progress(f"WARNING: NOT ISOLATED. Student code runs with the grader's rights: {problem}")
+    jobs, subs = plan(course, assignment, progress)
+    workers = workers or course.grader.worker_count()
+    limits, fast, data = course.grader.limits(), course.grader.fast, data_dir()
+    policy = course.scale.policy()
+    due = course.grader.due_dates.get(assignment)
+    results: dict[str, list[Result]] = {}
+    expected = {}
+    for job in jobs:
+        expected.setdefault(job.student, set()).add(job.notebook)
+    summaries = []
+    ctx = multiprocessing.get_context("spawn")  # a clean interpreter: no zmq state is forked
+    slots = ctx.Manager().Queue()
+    for slot in range(workers):
+        slots.put(slot)
+    bar = tqdm(total=len(jobs), desc=f"grading {assignment}", unit="nb", file=sys.stdout)
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(slots,)) as pool:  # fmt: skip
+        futures = [pool.submit(execute, job, limits, data, fast) for job in jobs]
+        for future in as_completed(futures):
+            result = future.result()
+            bar.update()
+            results.setdefault(result.student, []).append(result)
+            if {r.notebook for r in results[result.student]} != expected[result.student]:
+                continue
+            student_results = sorted(results.pop(result.student), key=lambda r: r.notebook)
+            summary = _finish(course, assignment, student_results, subs, policy, due)
+            bar.write(f"  {summary.student:24s} {summary.score:4.1f}  {summary.reason}")
+            summaries.append(summary)
+    bar.close()
+    export.write(course)
+    return sorted(summaries, key=lambda s: s.student)
+
+
+def _finish(course, assignment, student_results, subs, policy, due) -> Summary:
+    """Record one student's results: gradebook, autograded notebooks, feedback, report."""
+    student = student_results[0].student
+    first = subs[(student, student_results[0].notebook)]
+    submitted = any(subs[(student, r.notebook)].path is not None for r in student_results)
+    points = Points(0, 0, 0, 0)
+    scores = {}
+    for r in student_results:
+        tests = {t.grade_id: t for t in _tests_of(course, assignment, r.notebook)}
+        scores[r.notebook] = {
+            g: (tests[g].points if v.passed else 0.0) for g, v in r.verdicts.items()
+        }
+        for g, v in r.verdicts.items():
+            earned = tests[g].points if v.passed else 0.0
+            points += (
+                Points(0, 0, earned, tests[g].points)
+                if tests[g].star
+                else Points(earned, tests[g].points, 0, 0)
+            )
+    late = bool(due and first.timestamp and first.timestamp > _utc(due))
+    value, cap = score(points, late, policy)
+    if submitted:
+        with gradebook.opened(course.gradebook_url) as gb:
+            gradebook.record(gb, assignment, student, first.timestamp, scores)
+    notes = [n for r in student_results for n in r.notes]
+    reason = "; ".join(
+        dict.fromkeys([*(n for n in notes if _headline(n)), *([cap] if cap else [])])
+    )
+    folder = course.root / "autograded" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    for r in student_results:
+        if r.outputs and any(o is not None for o in r.outputs):
+            nbformat.write(_executed(r), folder / f"{r.notebook}.ipynb")
+        html = feedback.render(r, _tests_of(course, assignment, r.notebook), value, reason, late)
+        out = course.root / "feedback" / student / assignment / f"{r.notebook}.html"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(html, encoding="utf-8")
+    report = {
+        "student": student,
+        "assignment": assignment,
+        "score": value,
+        "reason": reason,
+        "late": late,
+        "timestamp": first.timestamp.isoformat() if first.timestamp else None,
+        "notes": notes,
+        "cells": {
+            r.notebook: {g: v.reason for g, v in r.verdicts.items()} for r in student_results
+        },
+        "seconds": round(sum(r.seconds for r in student_results), 2),
+    }
+    (folder / "report.json").write_text(json.dumps(report, indent=1))
+    return Summary(student, value, reason)
+
+
+HEADLINES = ("missing", "invalid", "unedited", "the kernel", "the notebook ran", "graded ")
+
+
+def _headline(note: str) -> bool:
+    """Notes that explain a score (as opposed to details kept in the report)."""
+    return note.startswith(HEADLINES)
+
+
+def _utc(text: str):
+    from nbgrader.utils import parse_utc
+
+    return parse_utc(text)
+
+
+def _tests_of(course: Course, assignment: str, name: str) -> list[notebook.TestCell]:
+    path = course.root / "source" / assignment / f"{name}.ipynb"
+    return notebook.test_cells(notebook.read(path))
+
+
+def _executed(result: Result) -> nbformat.NotebookNode:
+    """The autograded notebook: what ran, with its outputs (for the instructor's eyes)."""
+    nb = nbformat.v4.new_notebook()
+    for cell, outs in zip(result.cells, result.outputs, strict=True):
+        node = nbformat.v4.new_code_cell(cell.source)
+        node.outputs = [nbformat.from_dict(o) for o in outs or []]
+        node.metadata["practicals"] = {"grade_id": cell.grade_id, "kind": cell.kind,
+                                       "ran": outs is not None}  # fmt: skip
+        nb.cells.append(node)
+    return nb
