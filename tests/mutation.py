@@ -9,7 +9,7 @@ every test cell.
 
 Run by the suite (tests/test_notebooks.py), or by hand while writing a notebook:
 
-    PRACTICALS_DATA=../shared/data .venv/bin/python tests/mutation.py source/01_micrograd/micrograd.ipynb
+    PRACTICALS_DATA=../shared/data .venv/bin/python tests/mutation.py source/01_micrograd/*.ipynb
 """
 
 from __future__ import annotations

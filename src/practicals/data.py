@@ -104,7 +104,7 @@ def load_shakespeare() -> str:
 
 
 def load_mnist(n_train: int = 1000, n_test: int = 1000):
-    """MNIST as uint8 images ``(N, 28, 28)`` and int64 labels: ``(x_train, y_train, x_test, y_test)``.
+    """MNIST as uint8 images ``(N, 28, 28)`` and int64 labels: ``(x_tr, y_tr, x_te, y_te)``.
 
     With ``PRACTICALS_DATA`` holding the offline test-set copy (``mnist-test10k.npz``), training and
     test images are two disjoint slices of it; otherwise torchvision downloads the real train and

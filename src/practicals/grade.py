@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbgrader.utils import parse_utc
 from tqdm.auto import tqdm
 
 from . import assemble, collect, export, feedback, gradebook, notebook, reference
@@ -121,8 +122,15 @@ def data_dir() -> Path | None:
     return cache_dir() if cache_dir().is_dir() else None
 
 
-def plan(course: Course, assignment: str, progress=print) -> tuple[list[Job], dict]:
-    """Assemble every job of an assignment; also returns the submissions' records."""
+@dataclass
+class Plan:
+    jobs: list[Job]
+    submissions: dict[tuple[str, str], collect.Submission]
+    tests: dict[str, list[notebook.TestCell]]  # by notebook name
+
+
+def plan(course: Course, assignment: str, progress=print) -> Plan:
+    """Assemble every job of an assignment, with the records the parent needs to finish it."""
     grader = course.grader
     srcs = sources(course, assignment)
     tests = {name: notebook.test_cells(nb) for name, nb in srcs.items()}
@@ -154,7 +162,7 @@ def plan(course: Course, assignment: str, progress=print) -> tuple[list[Job], di
         if not run:  # nothing runs, but every test cell still gets its (zero) verdict
             cells = [assemble.Cell("", t.grade_id, "test") for t in tests[sub.notebook]]
         jobs.append(Job(sub.student, sub.notebook, cells, refs[sub.notebook], notes, run))
-    return jobs, {(s.student, s.notebook): s for s in subs}
+    return Plan(jobs, {(s.student, s.notebook): s for s in subs}, tests)
 
 
 def grade_assignment(
@@ -166,11 +174,10 @@ def grade_assignment(
         if course.grader.require_isolation:
             raise RuntimeError(f"cannot isolate kernels: {problem}")
         progress(f"WARNING: NOT ISOLATED. Student code runs with the grader's rights: {problem}")
-    jobs, subs = plan(course, assignment, progress)
+    work = plan(course, assignment, progress)
+    jobs = work.jobs
     workers = workers or course.grader.worker_count()
     limits, fast, data = course.grader.limits(), course.grader.fast, data_dir()
-    policy = course.scale.policy()
-    due = course.grader.due_dates.get(assignment)
     results: dict[str, list[Result]] = {}
     expected = {}
     for job in jobs:
@@ -191,7 +198,7 @@ def grade_assignment(
             if {r.notebook for r in results[result.student]} != expected[result.student]:
                 continue
             student_results = sorted(results.pop(result.student), key=lambda r: r.notebook)
-            summary = _finish(course, assignment, student_results, subs, policy, due)
+            summary = _finish(course, assignment, student_results, work)
             bar.write(f"  {summary.student:24s} {summary.score:4.1f}  {summary.reason}")
             summaries.append(summary)
     bar.close()
@@ -199,40 +206,32 @@ def grade_assignment(
     return sorted(summaries, key=lambda s: s.student)
 
 
-def _finish(course, assignment, student_results, subs, policy, due) -> Summary:
+def _finish(course: Course, assignment: str, results: list[Result], work: Plan) -> Summary:
     """Record one student's results: gradebook, autograded notebooks, feedback, report."""
-    student = student_results[0].student
-    first = subs[(student, student_results[0].notebook)]
-    submitted = any(subs[(student, r.notebook)].path is not None for r in student_results)
-    points = Points(0, 0, 0, 0)
-    scores = {}
-    for r in student_results:
-        tests = {t.grade_id: t for t in _tests_of(course, assignment, r.notebook)}
-        scores[r.notebook] = {
-            g: (tests[g].points if v.passed else 0.0) for g, v in r.verdicts.items()
-        }
-        for g, v in r.verdicts.items():
-            earned = tests[g].points if v.passed else 0.0
-            points += (
-                Points(0, 0, earned, tests[g].points)
-                if tests[g].star
-                else Points(earned, tests[g].points, 0, 0)
-            )
-    late = bool(due and first.timestamp and first.timestamp > _utc(due))
-    value, cap = score(points, late, policy)
-    if submitted:
+    student = results[0].student
+    subs = [work.submissions[(student, r.notebook)] for r in results]
+    timestamp = subs[0].timestamp
+    points, scores = Points(0, 0, 0, 0), {}
+    for r in results:
+        scores[r.notebook] = {}
+        for t in work.tests[r.notebook]:
+            earned = t.points if r.verdicts[t.grade_id].passed else 0.0
+            scores[r.notebook][t.grade_id] = earned
+            points += Points(0, 0, earned, t.points) if t.star else Points(earned, t.points, 0, 0)
+    due = course.grader.due_dates.get(assignment)
+    late = bool(due and timestamp and timestamp > parse_utc(due))
+    value, cap = score(points, late, course.scale.policy())
+    if any(sub.path is not None for sub in subs):
         with gradebook.opened(course.gradebook_url) as gb:
-            gradebook.record(gb, assignment, student, first.timestamp, scores)
-    notes = [n for r in student_results for n in r.notes]
-    reason = "; ".join(
-        dict.fromkeys([*(n for n in notes if _headline(n)), *([cap] if cap else [])])
-    )
+            gradebook.record(gb, assignment, student, timestamp, scores)
+    notes = [n for r in results for n in r.notes]
+    reason = "; ".join(dict.fromkeys(notes + ([cap] if cap else [])))
     folder = course.root / "autograded" / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
-    for r in student_results:
-        if r.outputs and any(o is not None for o in r.outputs):
+    for r in results:
+        if any(o is not None for o in r.outputs):
             nbformat.write(_executed(r), folder / f"{r.notebook}.ipynb")
-        html = feedback.render(r, _tests_of(course, assignment, r.notebook), value, reason, late)
+        html = feedback.render(r, work.tests[r.notebook], value, reason, late)
         out = course.root / "feedback" / student / assignment / f"{r.notebook}.html"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(html, encoding="utf-8")
@@ -242,34 +241,12 @@ def _finish(course, assignment, student_results, subs, policy, due) -> Summary:
         "score": value,
         "reason": reason,
         "late": late,
-        "timestamp": first.timestamp.isoformat() if first.timestamp else None,
-        "notes": notes,
-        "cells": {
-            r.notebook: {g: v.reason for g, v in r.verdicts.items()} for r in student_results
-        },
-        "seconds": round(sum(r.seconds for r in student_results), 2),
+        "timestamp": timestamp.isoformat() if timestamp else None,
+        "cells": {r.notebook: {g: v.reason for g, v in r.verdicts.items()} for r in results},
+        "seconds": round(sum(r.seconds for r in results), 2),
     }
     (folder / "report.json").write_text(json.dumps(report, indent=1))
     return Summary(student, value, reason)
-
-
-HEADLINES = ("missing", "invalid", "unedited", "the kernel", "the notebook ran", "graded ")
-
-
-def _headline(note: str) -> bool:
-    """Notes that explain a score (as opposed to details kept in the report)."""
-    return note.startswith(HEADLINES)
-
-
-def _utc(text: str):
-    from nbgrader.utils import parse_utc
-
-    return parse_utc(text)
-
-
-def _tests_of(course: Course, assignment: str, name: str) -> list[notebook.TestCell]:
-    path = course.root / "source" / assignment / f"{name}.ipynb"
-    return notebook.test_cells(notebook.read(path))
 
 
 def _executed(result: Result) -> nbformat.NotebookNode:

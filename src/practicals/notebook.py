@@ -76,7 +76,7 @@ def test_cells(nb: NotebookNode) -> list[TestCell]:
 
 
 def release_version(nb: NotebookNode) -> NotebookNode:
-    """What students get: solutions replaced by stubs and hidden tests removed, by nbgrader itself."""
+    """What students get: solutions stubbed and hidden tests cut, by nbgrader's preprocessors."""
     from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
     copy = nbformat.from_dict(json.loads(json.dumps(nb)))

@@ -1,0 +1,107 @@
+"""Collect submissions from an LMS zip export into nbgrader's ``submitted/`` layout.
+
+Moodle's "Download all submissions" is the first case. Its entries are named
+``<Full Name>_<participant id>_assignsubmission_file_/<file>`` (one folder per student), or
+``<Full Name>_<participant id>_assignsubmission_file_<file>`` (older, flat). The participant id
+becomes the student id. The collection time is the entry's time in the zip, which Moodle sets
+to the file's submission time; it is written to ``timestamp.txt``.
+
+nbgrader's ``zip_collect`` expects one regular expression over file names and stops at what
+it cannot match; an importer of our own reports each bad entry (wrong name, not a notebook,
+two notebooks, an oversized or over-compressed file) and collects the rest.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+MOODLE = re.compile(
+    r"^(?P<name>[^/_]+)_(?P<id>\d+)_assign(?:submission|feedback)_[a-z]+_/?(?P<file>.+)$"
+)
+MAX_FILE = 64 << 20  # no real notebook of the course is larger
+MAX_RATIO = 200  # compression ratio beyond which an entry is treated as a zip bomb
+
+
+@dataclass
+class ImportReport:
+    imported: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"collected {len(self.imported)} submissions"]
+        out += [f"  problem: {p}" for p in self.problems]
+        return out
+
+
+def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """The entry's bytes, or None when it would inflate past MAX_FILE, whatever its header says."""
+    with archive.open(info) as f:
+        data = f.read(MAX_FILE + 1)
+    return None if len(data) > MAX_FILE else data
+
+
+def import_zip(zip_path: Path, root: Path, assignment: str, notebook: str | None = None):
+    """Write ``submitted/<id>/<assignment>/<notebook>.ipynb`` and ``timestamp.txt`` per student."""
+    if notebook is None:
+        names = sorted(p.stem for p in (root / "source" / assignment).glob("*.ipynb"))
+        if len(names) != 1:
+            raise ValueError(f"{assignment} has {len(names)} notebooks: say which with --notebook")
+        notebook = names[0]
+    report = ImportReport()
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except (OSError, zipfile.BadZipFile) as err:
+        raise ValueError(f"{zip_path} is not a readable zip file ({err})") from None
+    per_student: dict[str, list[zipfile.ZipInfo]] = {}
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            match = MOODLE.match(info.filename)
+            if not match:
+                report.problems.append(f"{info.filename}: not a Moodle submission entry, skipped")
+                continue
+            if not match["file"].endswith(".ipynb"):
+                report.problems.append(f"{info.filename}: not a notebook, skipped")
+                continue
+            if info.file_size > MAX_FILE or info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                report.problems.append(f"{info.filename}: too large or over-compressed, skipped")
+                continue
+            per_student.setdefault(match["id"], []).append(info)
+        for student, entries in sorted(per_student.items()):
+            chosen = _choose(entries, notebook, student, report)
+            if chosen is None:
+                continue
+            data = _read_capped(archive, chosen)
+            if data is None:
+                report.problems.append(f"{chosen.filename}: inflates past the size limit, skipped")
+                continue
+            folder = root / "submitted" / student / assignment
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{notebook}.ipynb").write_bytes(data)
+            when = datetime(*chosen.date_time, tzinfo=UTC)
+            (folder / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+            report.imported.append(student)
+    return report
+
+
+def _choose(entries, notebook: str, student: str, report: ImportReport):
+    """The one notebook to collect for a student, noting what was odd about the choice."""
+    exact = [e for e in entries if Path(e.filename).name == f"{notebook}.ipynb"]
+    if len(exact) == 1:
+        for other in entries:
+            if other is not exact[0]:
+                report.problems.append(f"{other.filename}: a second notebook, not collected")
+        return exact[0]
+    if len(entries) == 1:
+        report.problems.append(
+            f"{entries[0].filename}: collected as {notebook}.ipynb for student {student}"
+        )
+        return entries[0]
+    names = ", ".join(Path(e.filename).name for e in entries)
+    report.problems.append(f"student {student}: several notebooks ({names}), none collected")
+    return None
