@@ -4,8 +4,10 @@ The source notebook is the skeleton. Test and read-only cells always come from t
 deleted, edited or renamed test cell changes nothing (nbgrader's OverwriteCells does the same from
 its database). Answer cells come from the submission, matched by ``grade_id``; a missing one is
 graded as its release stub. Cells the student added (scratch work, helpers) are kept, right
-after the known cell they followed, so that code they rely on still runs. Duplicated ids keep
-the first copy, as nbgrader's DeduplicateIds does; later copies run as added cells.
+after the known cell they followed, so that code they rely on still runs. A missing answer cell
+is left out rather than replaced by its stub: when it was only renamed, the student's code runs
+as an added cell and a stub must not overwrite it. Duplicated ids keep the first copy, as
+nbgrader's DeduplicateIds does; later copies run as added cells.
 """
 
 from __future__ import annotations
@@ -70,9 +72,10 @@ def assemble(source: NotebookNode, submission: NotebookNode, stubs: dict[str, st
         gid = notebook.grade_id(src)
         kind = known[gid]
         if kind == "answer":
-            if gid not in answers:
-                notes.append(f"answer cell {gid!r} is missing: graded as unanswered")
-            cells.append(Cell(answers.get(gid, stubs.get(gid, src.source)), gid, kind))
+            if gid in answers:
+                cells.append(Cell(answers[gid], gid, kind))
+            else:
+                notes.append(f"answer cell {gid!r} is missing (renamed or deleted)")
         else:
             if gid not in seen:
                 notes.append(f"{kind} cell {gid!r} was missing: restored from the source")

@@ -38,7 +38,8 @@ def long_rows(course: Course) -> list[dict]:
             value, cap = score(row.points, row.late, policy)
             reason = _reason(course, row.student, row.assignment) or cap
         else:
-            value, reason = 0.0, "missing submission"
+            value = 0.0
+            reason = _reason(course, row.student, row.assignment) or "missing submission"
         p = row.points
         out.append(dict(zip(LONG_COLUMNS, [
             row.student, row.assignment, p.core, p.core_max, p.star, p.star_max,

@@ -221,8 +221,9 @@ def _finish(course: Course, assignment: str, results: list[Result], work: Plan) 
     due = course.grader.due_dates.get(assignment)
     late = bool(due and timestamp and timestamp > parse_utc(due))
     value, cap = score(points, late, course.scale.policy())
-    if any(sub.path is not None for sub in subs):
-        with gradebook.opened(course.gradebook_url) as gb:
+    with gradebook.opened(course.gradebook_url) as gb:
+        gb.update_or_create_student(student)  # so that the export lists a missing one too
+        if any(sub.path is not None for sub in subs):
             gradebook.record(gb, assignment, student, timestamp, scores)
     notes = [n for r in results for n in r.notes]
     reason = "; ".join(dict.fromkeys(notes + ([cap] if cap else [])))

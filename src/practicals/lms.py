@@ -56,7 +56,7 @@ def import_zip(zip_path: Path, root: Path, assignment: str, notebook: str | None
         archive = zipfile.ZipFile(zip_path)
     except (OSError, zipfile.BadZipFile) as err:
         raise ValueError(f"{zip_path} is not a readable zip file ({err})") from None
-    per_student: dict[str, list[zipfile.ZipInfo]] = {}
+    per_student: dict[str, list[tuple[zipfile.ZipInfo, str]]] = {}
     with archive:
         for info in archive.infolist():
             if info.is_dir():
@@ -71,7 +71,7 @@ def import_zip(zip_path: Path, root: Path, assignment: str, notebook: str | None
             if info.file_size > MAX_FILE or info.file_size > MAX_RATIO * max(info.compress_size, 1):
                 report.problems.append(f"{info.filename}: too large or over-compressed, skipped")
                 continue
-            per_student.setdefault(match["id"], []).append(info)
+            per_student.setdefault(match["id"], []).append((info, Path(match["file"]).name))
         for student, entries in sorted(per_student.items()):
             chosen = _choose(entries, notebook, student, report)
             if chosen is None:
@@ -91,17 +91,17 @@ def import_zip(zip_path: Path, root: Path, assignment: str, notebook: str | None
 
 def _choose(entries, notebook: str, student: str, report: ImportReport):
     """The one notebook to collect for a student, noting what was odd about the choice."""
-    exact = [e for e in entries if Path(e.filename).name == f"{notebook}.ipynb"]
+    wanted = f"{notebook}.ipynb"
+    exact = [info for info, name in entries if name == wanted]
     if len(exact) == 1:
-        for other in entries:
-            if other is not exact[0]:
-                report.problems.append(f"{other.filename}: a second notebook, not collected")
+        for info, _ in entries:
+            if info is not exact[0]:
+                report.problems.append(f"{info.filename}: a second notebook, not collected")
         return exact[0]
     if len(entries) == 1:
-        report.problems.append(
-            f"{entries[0].filename}: collected as {notebook}.ipynb for student {student}"
-        )
-        return entries[0]
-    names = ", ".join(Path(e.filename).name for e in entries)
+        info = entries[0][0]
+        report.problems.append(f"{info.filename}: collected as {wanted} for student {student}")
+        return info
+    names = ", ".join(name for _, name in entries)
     report.problems.append(f"student {student}: several notebooks ({names}), none collected")
     return None
