@@ -68,19 +68,13 @@ def execute(job: Job, limits: Limits, data: Path | None, fast: bool, slot: int |
     start = time.monotonic()
     notes = list(job.notes)
     outputs: list[list | None] = [None] * len(job.cells)
-    if job.run:
-        with sandboxed_kernel(_SLOT if slot is None else slot, limits, data, fast=fast) as kernel:
-            for i, cell in enumerate(job.cells):
-                ran = kernel.run(cell.source)
-                outputs[i] = plain_outputs(ran.outputs)
-                if ran.timed_out:
-                    notes.append(f"{_where(cell)} was stopped after {limits.cell_timeout:.0f} s")
-                if kernel.dead and ran.outputs is not None:
-                    notes.append(f"{kernel.dead}, while running {_where(cell)}")
-                if kernel.dead and ran.outputs is None:
-                    if not any(kernel.dead in n for n in notes):
-                        notes.append(f"{kernel.dead}, before {_where(cell)}")
-                    break
+    for attempt in range(2 if job.run else 0):
+        try:
+            _run_cells(job, outputs, notes, limits, data, fast, _SLOT if slot is None else slot)
+            break
+        except RuntimeError as err:  # jupyter_client: the kernel died before it was ready
+            if attempt == 1:
+                notes.append(f"the kernel could not start ({err}): nothing ran")
     verdicts = {
         c.grade_id: judge_cell(c.grade_id, job.reference[c.grade_id], outputs[i])
         for i, c in enumerate(job.cells)
@@ -88,6 +82,21 @@ def execute(job: Job, limits: Limits, data: Path | None, fast: bool, slot: int |
     }
     return Result(job.student, job.notebook, verdicts, outputs, job.cells, notes,
                   time.monotonic() - start)  # fmt: skip
+
+
+def _run_cells(job, outputs, notes, limits, data, fast, slot) -> None:
+    with sandboxed_kernel(slot, limits, data, fast=fast) as kernel:
+        for i, cell in enumerate(job.cells):
+            ran = kernel.run(cell.source)
+            outputs[i] = plain_outputs(ran.outputs)
+            if ran.timed_out:
+                notes.append(f"{_where(cell)} was stopped after {limits.cell_timeout:.0f} s")
+            if kernel.dead and ran.outputs is not None:
+                notes.append(f"{kernel.dead}, while running {_where(cell)}")
+            if kernel.dead and ran.outputs is None:
+                if not any(kernel.dead in n for n in notes):
+                    notes.append(f"{kernel.dead}, before {_where(cell)}")
+                break
 
 
 def _where(cell: assemble.Cell) -> str:

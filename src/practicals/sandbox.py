@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -226,4 +228,29 @@ def sandboxed_kernel(
                 ipc.chmod(0o755)
             yield kernel
     finally:
+        if isolated:
+            kill_uid(uid)
         shutil.rmtree(job, ignore_errors=True)
+
+
+def kill_uid(uid: int, patience: float = 10.0) -> None:
+    """SIGKILL every process of a sandbox uid until none is left (a fork bomb leaves many).
+
+    The pid namespace dies with the kernel in the normal case; this sweep makes sure of it
+    before the worker slot, and so the uid and its process budget, is used again.
+    """
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        found = False
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if entry.stat().st_uid == uid:
+                    found = True
+                    os.kill(int(entry.name), signal.SIGKILL)
+            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                continue
+        if not found:
+            return
+        time.sleep(0.05)
