@@ -50,7 +50,8 @@ class Result:
     outputs: list[list | None]  # per assembled cell; None where it never ran
     cells: list[assemble.Cell]
     notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0  # the whole job in the worker
+    busy: float = 0.0  # of which running cells; the rest is sandbox, kernel and judge overhead
 
 
 # --- worker side ---------------------------------------------------------------------------
@@ -68,9 +69,12 @@ def execute(job: Job, limits: Limits, data: Path | None, fast: bool, slot: int |
     start = time.monotonic()
     notes = list(job.notes)
     outputs: list[list | None] = [None] * len(job.cells)
+    busy = 0.0
     for attempt in range(2 if job.run else 0):
         try:
-            _run_cells(job, outputs, notes, limits, data, fast, _SLOT if slot is None else slot)
+            busy = _run_cells(
+                job, outputs, notes, limits, data, fast, _SLOT if slot is None else slot
+            )
             break
         except RuntimeError as err:  # jupyter_client: the kernel died before it was ready
             if attempt == 1:
@@ -81,13 +85,16 @@ def execute(job: Job, limits: Limits, data: Path | None, fast: bool, slot: int |
         if c.kind == "test"
     }
     return Result(job.student, job.notebook, verdicts, outputs, job.cells, notes,
-                  time.monotonic() - start)  # fmt: skip
+                  time.monotonic() - start, busy)  # fmt: skip
 
 
-def _run_cells(job, outputs, notes, limits, data, fast, slot) -> None:
+def _run_cells(job, outputs, notes, limits, data, fast, slot) -> float:
+    """Run the job's cells in one sandboxed kernel; returns the seconds spent in cells."""
+    busy = 0.0
     with sandboxed_kernel(slot, limits, data, fast=fast) as kernel:
         for i, cell in enumerate(job.cells):
             ran = kernel.run(cell.source)
+            busy += ran.seconds
             outputs[i] = plain_outputs(ran.outputs)
             if ran.timed_out:
                 notes.append(f"{_where(cell)} was stopped after {limits.cell_timeout:.0f} s")
@@ -97,6 +104,7 @@ def _run_cells(job, outputs, notes, limits, data, fast, slot) -> None:
                 if not any(kernel.dead in n for n in notes):
                     notes.append(f"{kernel.dead}, before {_where(cell)}")
                 break
+    return busy
 
 
 def _where(cell: assemble.Cell) -> str:
@@ -254,6 +262,7 @@ def _finish(course: Course, assignment: str, results: list[Result], work: Plan) 
         "timestamp": timestamp.isoformat() if timestamp else None,
         "cells": {r.notebook: {g: v.reason for g, v in r.verdicts.items()} for r in results},
         "seconds": round(sum(r.seconds for r in results), 2),
+        "busy": round(sum(r.busy for r in results), 2),
     }
     (folder / "report.json").write_text(json.dumps(report, indent=1))
     return Summary(student, value, reason)

@@ -1,0 +1,128 @@
+"""Grading benchmark: stock `nbgrader autograde` against the practicals grader, same batch.
+
+    make bench-grading                      # 100 micrograd submissions, both graders
+    .venv/bin/python bench/grading.py --n 20 --workers 2
+
+The batch is a realistic mix built from the source notebook: complete, core-only, half done,
+unedited, not JSON, and every wrong implementation of tests/mutants. Both graders get the same
+submissions in separate copies of the course, in fast mode. It prints wall times, the speed-up
+and our per-submission overhead (time in a worker that is not spent running cells: sandbox,
+kernel start, judging), and writes them to bench/out/grading.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from conftest import make_course  # noqa: E402
+from mutation import load_mutants  # noqa: E402
+
+from practicals import config, notebook  # noqa: E402
+from practicals.demo import build  # noqa: E402
+from practicals.grade import grade_assignment  # noqa: E402
+from practicals.release import release  # noqa: E402
+
+ASSIGNMENT, NOTEBOOK = "01_micrograd", "micrograd"
+MIX = ["complete"] * 4 + ["core-only"] * 2 + ["half-core"] * 2 + ["unedited", "broken-json"]
+ON_TIME = "2026-10-01 10:00:00.000000 UTC"
+
+
+def batch(course: Path, n: int) -> None:
+    """Write n submissions into course/submitted: every other one carries one mutant."""
+    source = notebook.read(course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    released = notebook.read(course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    mutants = load_mutants(NOTEBOOK)
+    for i in range(n):
+        if i % 2 == 0 and mutants:
+            nb = nbformat.reads(build("complete", source, released), as_version=4)
+            m = mutants[(i // 2) % len(mutants)]
+            cell = next(c for c in nb.cells if notebook.grade_id(c) == m.cell)
+            cell.source = m.apply(cell.source)
+            text = nbformat.writes(nb)
+        else:
+            text = build(MIX[(i // 2) % len(MIX)], source, released)
+        folder = course / "submitted" / f"student{i:03d}" / ASSIGNMENT
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{NOTEBOOK}.ipynb").write_text(text)
+        (folder / "timestamp.txt").write_text(ON_TIME)
+
+
+def stock(course: Path) -> float:
+    """Wall time of stock `nbgrader autograde` (sequential, unsandboxed) on the batch."""
+    env = dict(os.environ, PRACTICALS_FAST="1", MPLBACKEND="Agg")
+    start = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--create"],
+        cwd=course, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    return time.monotonic() - start
+
+
+def ours(course: Path, workers: int) -> tuple[float, float, float]:
+    """Wall time, mean worker overhead and mean cell time per submission of our grader."""
+    c = config.load(course)
+    grade_assignment(c, ASSIGNMENT, workers=1, progress=lambda _: None)  # warm the reference
+    for folder in ("autograded", "feedback"):
+        shutil.rmtree(course / folder, ignore_errors=True)
+    start = time.monotonic()
+    grade_assignment(c, ASSIGNMENT, workers=workers, progress=lambda _: None)
+    wall = time.monotonic() - start
+    reports = [json.loads(p.read_text()) for p in (course / "autograded").glob("*/*/report.json")]
+    ran = [r for r in reports if r["busy"] > 0]
+    overhead = sum(r["seconds"] - r["busy"] for r in ran) / max(len(ran), 1)
+    busy = sum(r["busy"] for r in ran) / max(len(ran), 1)
+    return wall, overhead, busy
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="bench-grading-"))
+    courses = {}
+    for name in ("stock", "ours"):
+        courses[name] = make_course(base / name, [ASSIGNMENT])
+        release(config.load(courses[name]), [ASSIGNMENT])
+        batch(courses[name], args.n)
+    print(f"{args.n} submissions of {ASSIGNMENT}; {args.workers} workers; {platform.processor()}"
+          f" {os.cpu_count()} cores")  # fmt: skip
+    t_ours, overhead, busy = ours(courses["ours"], args.workers)
+    print(f"practicals grade: {t_ours:7.1f} s  ({t_ours / args.n:.2f} s per submission)")
+    t_stock = stock(courses["stock"])
+    print(f"nbgrader autograde: {t_stock:7.1f} s  ({t_stock / args.n:.2f} s per submission)")
+    result = {
+        "n": args.n,
+        "workers": args.workers,
+        "cores": os.cpu_count(),
+        "stock_s": round(t_stock, 1),
+        "ours_s": round(t_ours, 1),
+        "speedup": round(t_stock / t_ours, 2),
+        "overhead_per_submission_s": round(overhead, 2),
+        "cells_per_submission_s": round(busy, 2),
+    }
+    print(f"speed-up: {result['speedup']}x; overhead per submission: {overhead:.2f} s "
+          f"(sandbox, kernel start, judging) beside {busy:.2f} s running cells")  # fmt: skip
+    out = REPO / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    (out / "grading.json").write_text(json.dumps(result, indent=1))
+    shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
