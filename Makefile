@@ -29,7 +29,7 @@ demo: install release
 	$(BIN)/practicals demo
 
 test: install
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --nbval-lax tests source
 
 lint: install
 	$(BIN)/ruff check src tests bench && $(BIN)/ruff format --check src tests bench
