@@ -83,12 +83,6 @@ def _data_dir() -> Path | None:
     return Path(value) if value else None
 
 
-def _slot() -> int:
-    """A worker slot (and so a sandbox uid) of its own for each pytest-xdist worker."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return 100 + int(worker.removeprefix("gw") or 0)
-
-
 def run(path: Path, mutants: list[Mutant] | None = None) -> Report:
     """Run the solution, the mutants and the release of one source notebook."""
     start = time.monotonic()
@@ -109,7 +103,7 @@ def run(path: Path, mutants: list[Mutant] | None = None) -> Report:
     report = Report(path)
     reference: dict[str, list] = {}
     limits, data = Limits(), _data_dir()
-    kernel_cm = sandboxed_kernel(_slot(), limits, data)
+    kernel_cm = sandboxed_kernel(limits, data)
     kernel = kernel_cm.__enter__()
     try:
         for j, cell in enumerate(code):
@@ -128,7 +122,7 @@ def run(path: Path, mutants: list[Mutant] | None = None) -> Report:
                 report.mutants.append((m, judge_cell(gid, reference[gid], last.outputs)))
                 if kernel.dead:  # the mutant killed the kernel: start again from the top
                     kernel_cm.__exit__(None, None, None)
-                    kernel_cm = sandboxed_kernel(_slot(), limits, data)
+                    kernel_cm = sandboxed_kernel(limits, data)
                     kernel = kernel_cm.__enter__()
                     restore = code[: j + 1]
                 else:
@@ -140,7 +134,7 @@ def run(path: Path, mutants: list[Mutant] | None = None) -> Report:
 
     release = notebook.release_version(nb)
     stubs = {notebook.grade_id(c): c.source for c in release.cells if notebook.is_answer(c)}
-    with sandboxed_kernel(_slot(), limits, data) as kernel:
+    with sandboxed_kernel(limits, data) as kernel:
         for cell in code:
             gid = notebook.grade_id(cell)
             outputs = kernel.run(stubs.get(gid, cell.source)).outputs

@@ -26,7 +26,7 @@ from . import assemble, collect, export, feedback, gradebook, notebook, referenc
 from .config import Course
 from .judge import Verdict, judge_cell
 from .kernel import plain_outputs
-from .sandbox import Limits, isolation_problem, sandboxed_kernel
+from .sandbox import Limits, Zygote, isolation_problem, sandboxed_kernel
 from .scale import Points, score
 
 
@@ -56,15 +56,20 @@ class Result:
 
 # --- worker side ---------------------------------------------------------------------------
 
-_SLOT = 0
+_ZYGOTE: Zygote | None = None
 
 
-def _init_worker(slots) -> None:
-    global _SLOT
-    _SLOT = slots.get()
+def _zygote(limits: Limits, data: Path | None) -> Zygote | None:
+    """This worker's fork server, started on first use and again if it died; None unisolated."""
+    global _ZYGOTE
+    if isolation_problem() is not None:
+        return None
+    if _ZYGOTE is None or not _ZYGOTE.alive():
+        _ZYGOTE = Zygote(limits, data)
+    return _ZYGOTE
 
 
-def execute(job: Job, limits: Limits, data: Path | None, fast: bool, slot: int | None = None):
+def execute(job: Job, limits: Limits, data: Path | None, fast: bool) -> Result:
     """Run one assembled submission in a fresh sandboxed kernel and judge its test cells."""
     start = time.monotonic()
     notes = list(job.notes)
@@ -72,9 +77,7 @@ def execute(job: Job, limits: Limits, data: Path | None, fast: bool, slot: int |
     busy = 0.0
     for attempt in range(2 if job.run else 0):
         try:
-            busy = _run_cells(
-                job, outputs, notes, limits, data, fast, _SLOT if slot is None else slot
-            )
+            busy = _run_cells(job, outputs, notes, limits, data, fast)
             break
         except RuntimeError as err:  # jupyter_client: the kernel died before it was ready
             if attempt == 1:
@@ -88,10 +91,11 @@ def execute(job: Job, limits: Limits, data: Path | None, fast: bool, slot: int |
                   time.monotonic() - start, busy)  # fmt: skip
 
 
-def _run_cells(job, outputs, notes, limits, data, fast, slot) -> float:
+def _run_cells(job, outputs, notes, limits, data, fast) -> float:
     """Run the job's cells in one sandboxed kernel; returns the seconds spent in cells."""
     busy = 0.0
-    with sandboxed_kernel(slot, limits, data, fast=fast) as kernel:
+    zygote = _zygote(limits, data)
+    with sandboxed_kernel(limits, data, fast=fast, zygote=zygote) as kernel:
         for i, cell in enumerate(job.cells):
             ran = kernel.run(cell.source)
             busy += ran.seconds
@@ -201,12 +205,8 @@ def grade_assignment(
         expected.setdefault(job.student, set()).add(job.notebook)
     summaries = []
     ctx = multiprocessing.get_context("spawn")  # a clean interpreter: no zmq state is forked
-    slots = ctx.Manager().Queue()
-    for slot in range(workers):
-        slots.put(slot)
     bar = tqdm(total=len(jobs), desc=f"grading {assignment}", unit="nb", file=sys.stdout)
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(slots,)) as pool:  # fmt: skip
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
         futures = [pool.submit(execute, job, limits, data, fast) for job in jobs]
         for future in as_completed(futures):
             result = future.result()

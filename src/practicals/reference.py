@@ -42,7 +42,7 @@ def reference(
         if stored.get("key") == key:
             return stored["outputs"]
     outputs: dict[str, list] = {}
-    with sandboxed_kernel(0, limits, data, fast=fast) as kernel:
+    with sandboxed_kernel(limits, data, fast=fast) as kernel:
         for cell in source.cells:
             if cell.cell_type != "code":
                 continue

@@ -2,7 +2,8 @@
 
 Each kernel runs under bubblewrap (new mount, pid, network, ipc and uts namespaces; only the
 Python install, the helper package and the data are visible, read-only), as its own unprivileged
-uid (one per worker slot, so process limits and signals never cross between students), under
+uid (one per grading process, claimed with a lock, so process limits and signals never cross
+between students or graders), under
 rlimits set by util-linux ``prlimit``. The parent talks to it over ZeroMQ ``ipc`` sockets in a
 throwaway folder, so there are no ports to race for and no network inside. The socket folder
 is locked once the kernel is up, which leaves the kernel with no writable host path at all.
@@ -13,6 +14,8 @@ says why and the grader runs kernels unisolated, loudly.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import signal
@@ -27,6 +30,7 @@ from functools import cache
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Int, List
 
 from .kernel import Kernel
@@ -49,7 +53,7 @@ class Limits:
     cell_timeout: float = 120.0
     notebook_timeout: float = 600.0
     output_bytes: int = 1_000_000
-    base_uid: int = 61000
+    base_uid: int = 61000  # sandbox uids are claimed from here up, one per grading process
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -98,10 +102,11 @@ def _visible_paths() -> list[Path]:
     return sorted(paths)
 
 
-def _bwrap_args(ipc: Path, data: Path | None, scratch_mb: int) -> list[str]:
+def _bwrap_args(ipc: Path, data: Path | None, scratch_mb: int, pid_ns: bool = True) -> list[str]:
     args = [
         "bwrap",
-        "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+        *(["--unshare-pid"] if pid_ns else []),
+        "--unshare-net", "--unshare-ipc", "--unshare-uts",
         "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
         "--ro-bind", "/usr", "/usr",
         "--proc", "/proc", "--dev", "/dev",
@@ -176,20 +181,149 @@ def kernel_env(home: str, data: str | None, fast: bool, threads: int) -> dict[st
     return env
 
 
+_claimed: tuple[int, int] | None = None  # (uid, fd of its lock file) of this process
+
+
+def claim_uid(base: int) -> int:
+    """A sandbox uid that no other process on this machine uses, held until this one exits.
+
+    Each grading worker, test worker or grader claims its own, with an exclusive flock, so
+    that concurrent graders never share a process budget, and the sweep of one uid after a
+    kernel (``kill_uid``) can never touch another grader's kernels.
+    """
+    global _claimed
+    if _claimed is not None:
+        return _claimed[0]
+    folder = Path("/var/tmp/practicals-uids")
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for uid in range(base, base + 4096):
+        fd = os.open(folder / str(uid), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        _claimed = (uid, fd)
+        return uid
+    raise RuntimeError(f"no free sandbox uid between {base} and {base + 4095}")
+
+
+class Zygote:
+    """A worker's fork server (``zygote.py``), started once under bubblewrap as root."""
+
+    def __init__(self, limits: Limits, data: Path | None, threads: int = 1):
+        self.uid = claim_uid(limits.base_uid)
+        self.limits = limits
+        # not under /tmp: each forked kernel mounts a private /tmp over it
+        self.ipc = Path(tempfile.mkdtemp(prefix="practicals-zygote-", dir="/var/tmp"))
+        self.ipc.chmod(0o755)
+        self.count = 0
+        self.data = "/data" if data else None  # where the kernels see the data folder
+        env = kernel_env("/tmp", self.data, True, threads)
+        # In the host's pid namespace, so that the pids it reports are the ones we see; each
+        # kernel it forks gets a pid namespace of its own.
+        args = _bwrap_args(self.ipc, data, limits.scratch_mb, pid_ns=False)
+        at = args.index("--clearenv") + 1
+        for key, value in env.items():
+            args[at:at] = ["--setenv", key, value]
+        self.process = subprocess.Popen(
+            [*args, sys.executable, "-m", "practicals.zygote"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        if json.loads(self.process.stdout.readline() or "{}").get("ready") is not True:
+            raise RuntimeError("the zygote did not start")
+
+    def spawn(self, connection_file: str, env: dict[str, str]) -> int:
+        limits = {k: getattr(self.limits, k) for k in
+                  ("memory_mb", "cpu_seconds", "processes", "file_mb", "scratch_mb")}  # fmt: skip
+        request = {"connection_file": connection_file, "uid": self.uid, "env": env,
+                   "limits": limits}  # fmt: skip
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())["pid"]
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        shutil.rmtree(self.ipc, ignore_errors=True)
+
+
+class ForkedProcess:
+    """What jupyter_client expects of a Popen, for a kernel that the zygote forked."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        try:
+            state = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            state = "X"
+        if state in ("Z", "X"):
+            self.returncode = -signal.SIGKILL
+            return self.returncode
+        return None
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = time.monotonic() + (timeout if timeout is not None else 1e9)
+        while self.poll() is None:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.05)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        try:
+            os.kill(self.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ZygoteProvisioner(LocalProvisioner):
+    """Launches the kernel by asking the worker's zygote to fork it, instead of exec'ing it."""
+
+    async def launch_kernel(self, cmd, **kwargs):
+        km = self.parent
+        pid = km.zygote.spawn(km.connection_file, km.zygote_env)
+        self.process = ForkedProcess(pid)
+        self.pid = self.pgid = pid
+        self.cwd = kwargs.get("cwd")
+        return self.connection_info
+
+
 @contextmanager
 def sandboxed_kernel(
-    slot: int,
     limits: Limits,
     data: Path | None,
     fast: bool = True,
     threads: int = 1,
+    zygote: Zygote | None = None,
 ) -> Iterator[Kernel]:
-    """A kernel for one submission, isolated when the machine allows it, torn down after."""
+    """A kernel for one submission, isolated when the machine allows it, torn down after.
+
+    With a ``zygote`` (isolated grading only), the kernel is forked from it, pre-warmed.
+    """
+    if zygote is not None:
+        with _forked_kernel(zygote, limits, fast, threads) as kernel:
+            yield kernel
+        return
     isolated = isolation_problem() is None
     job = Path(tempfile.mkdtemp(prefix="practicals-job-"))
     ipc = job / "ipc"
     ipc.mkdir()
-    uid = limits.base_uid + slot
+    uid = claim_uid(limits.base_uid) if isolated else -1
     if isolated:
         env = kernel_env("/tmp", "/data" if data else None, fast, threads)
         os.chown(ipc, uid, uid)
@@ -237,7 +371,7 @@ def kill_uid(uid: int, patience: float = 10.0) -> None:
     """SIGKILL every process of a sandbox uid until none is left (a fork bomb leaves many).
 
     The pid namespace dies with the kernel in the normal case; this sweep makes sure of it
-    before the worker slot, and so the uid and its process budget, is used again.
+    before the uid, and so its process budget, is used for the next submission.
     """
     deadline = time.monotonic() + patience
     while time.monotonic() < deadline:
@@ -254,3 +388,37 @@ def kill_uid(uid: int, patience: float = 10.0) -> None:
         if not found:
             return
         time.sleep(0.05)
+
+
+@contextmanager
+def _forked_kernel(zygote: Zygote, limits: Limits, fast: bool, threads: int) -> Iterator[Kernel]:
+    zygote.count += 1
+    name = f"k{zygote.count}"
+    env = kernel_env("/tmp", zygote.data, fast, threads)
+    km = SandboxedKernelManager(
+        kernel_name="python3",
+        transport="ipc",
+        ip=str(zygote.ipc / name),
+        connection_file=str(zygote.ipc / f"{name}.json"),
+        sandbox_uid=zygote.uid,
+    )
+    km.kernel_spec.interrupt_mode = "message"
+    km.zygote, km.zygote_env = zygote, env
+    km.provisioner = ZygoteProvisioner(kernel_id=name, kernel_spec=km.kernel_spec, parent=km)
+    kernel = Kernel(
+        km,
+        cwd=str(zygote.ipc),
+        cell_timeout=limits.cell_timeout,
+        notebook_timeout=limits.notebook_timeout,
+        output_limit=limits.output_bytes,
+    )
+    os.chown(zygote.ipc, zygote.uid, zygote.uid)  # the kernel creates its sockets here...
+    try:
+        with kernel:
+            os.chown(zygote.ipc, 0, 0)  # ...and then may not write there any more
+            yield kernel
+    finally:
+        os.chown(zygote.ipc, 0, 0)
+        kill_uid(zygote.uid)
+        for leftover in zygote.ipc.glob(f"{name}*"):
+            leftover.unlink(missing_ok=True)
