@@ -171,3 +171,15 @@ def test_a_solution_that_fails_its_own_tests_stops_grading_with_a_clear_error(to
     nbformat.write(nb, toy_course / "source" / "00_toy" / "toy.ipynb")
     with pytest.raises(ReferenceError, match="does not pass its own tests"):
         grade_assignment(config.load(toy_course), "00_toy", progress=lambda _: None)
+
+
+def test_a_crashed_worker_costs_only_its_submission_with_a_reason():
+    from practicals.assemble import Cell
+    from practicals.grade import Job, _failed
+
+    job = Job("x", "toy", [Cell("code", "square", "answer"), Cell("t", "test_square", "test")],
+              {}, ["a note"], True)  # fmt: skip
+    result = _failed(job, "BrokenProcessPool: a worker died")
+    assert [v.passed for v in result.verdicts.values()] == [False]
+    assert result.notes[-1].startswith("the grader failed on this submission (BrokenProcessPool")
+    assert result.outputs == [None, None]

@@ -207,9 +207,12 @@ def grade_assignment(
     ctx = multiprocessing.get_context("spawn")  # a clean interpreter: no zmq state is forked
     bar = tqdm(total=len(jobs), desc=f"grading {assignment}", unit="nb", file=sys.stdout)
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = [pool.submit(execute, job, limits, data, fast) for job in jobs]
+        futures = {pool.submit(execute, job, limits, data, fast): job for job in jobs}
         for future in as_completed(futures):
-            result = future.result()
+            try:
+                result = future.result()
+            except Exception as err:  # a worker crashed: this submission, not the batch, pays
+                result = _failed(futures[future], f"{type(err).__name__}: {err}")
             bar.update()
             results.setdefault(result.student, []).append(result)
             if {r.notebook for r in results[result.student]} != expected[result.student]:
@@ -221,6 +224,14 @@ def grade_assignment(
     bar.close()
     export.write(course)
     return sorted(summaries, key=lambda s: s.student)
+
+
+def _failed(job: Job, why: str) -> Result:
+    """The result of a job whose worker failed: no points, and the reason."""
+    verdicts = {c.grade_id: Verdict(c.grade_id, False, "not graded") for c in job.cells
+                if c.kind == "test"}  # fmt: skip
+    notes = [*job.notes, f"the grader failed on this submission ({why}); grade it again"]
+    return Result(job.student, job.notebook, verdicts, [None] * len(job.cells), job.cells, notes)
 
 
 def _finish(course: Course, assignment: str, results: list[Result], work: Plan) -> Summary:
