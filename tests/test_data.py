@@ -79,3 +79,14 @@ def test_moons_are_seeded_and_balanced():
     x1, y1 = data.make_moons(50, seed=3)
     x2, y2 = data.make_moons(50, seed=3)
     assert x1 == x2 and y1 == y2 and sorted(set(y1)) == [-1, 1] and y1.count(1) == 25
+
+
+def test_prefetch_runs_only_the_loaders_asked_for_and_reports_failures(monkeypatch, names_file):
+    def offline(url, timeout):
+        raise OSError("network is unreachable")
+
+    monkeypatch.delenv(data.DATA_VAR, raising=False)
+    monkeypatch.setattr(data.urllib.request, "urlopen", offline)
+    assert data.prefetch(set()) == []
+    problems = data.prefetch({"load_names", "not_a_loader"})
+    assert problems == ["Could not find the data file 'names.txt'. Tried:"]

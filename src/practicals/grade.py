@@ -22,7 +22,7 @@ import nbformat
 from nbgrader.utils import parse_utc
 from tqdm.auto import tqdm
 
-from . import assemble, collect, export, feedback, gradebook, notebook, reference
+from . import assemble, collect, data, export, feedback, gradebook, notebook, reference
 from .config import Course
 from .judge import Verdict, judge_cell
 from .kernel import plain_outputs
@@ -135,12 +135,10 @@ def sources(course: Course, assignment: str) -> dict[str, nbformat.NotebookNode]
 
 def data_dir() -> Path | None:
     """The data folder the kernels see: $PRACTICALS_DATA, else the download cache."""
-    from .data import DATA_VAR, cache_dir
-
-    value = os.environ.get(DATA_VAR)
+    value = os.environ.get(data.DATA_VAR)
     if value:
         return Path(value).resolve()
-    return cache_dir() if cache_dir().is_dir() else None
+    return data.cache_dir() if data.cache_dir().is_dir() else None
 
 
 @dataclass
@@ -159,6 +157,10 @@ def plan(course: Course, assignment: str, progress=print) -> Plan:
         gradebook.ensure_assignment(gb, assignment, grader.due_dates.get(assignment), tests)
         known = gradebook.students(gb)
     subs = collect.find(course.root, assignment, list(srcs), known)
+    if not os.environ.get(data.DATA_VAR):  # kernels have no network: fetch for them, here
+        used = {n for n in data.LOADERS for nb in srcs.values() for c in nb.cells if n in c.source}
+        for problem in data.prefetch(used):
+            progress(f"WARNING: {problem}")
     refs = {}
     for name, nb in srcs.items():
         progress(f"reference run of {assignment}/{name} (cached after the first time)")

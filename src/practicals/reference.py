@@ -14,7 +14,7 @@ from pathlib import Path
 from nbformat import NotebookNode
 
 from . import __version__, notebook
-from .judge import observations
+from .judge import error_of, observations
 from .kernel import plain_outputs
 from .sandbox import Limits, sandboxed_kernel
 
@@ -42,11 +42,13 @@ def reference(
         if stored.get("key") == key:
             return stored["outputs"]
     outputs: dict[str, list] = {}
+    first_error = None
     with sandboxed_kernel(limits, data, fast=fast) as kernel:
         for cell in source.cells:
             if cell.cell_type != "code":
                 continue
             ran = kernel.run(cell.source)
+            first_error = first_error or error_of(ran.outputs or [])
             if notebook.is_test(cell):
                 outputs[notebook.grade_id(cell)] = plain_outputs(ran.outputs) or []
         dead = kernel.dead
@@ -58,7 +60,8 @@ def reference(
     if dead or broken:
         raise ReferenceError(
             f"the solution notebook does not pass its own tests ({dead or ', '.join(broken)}); "
-            "fix the source notebook before grading"
+            f"first error: {first_error or 'none'}. Fix the source notebook, or the data "
+            "(PRACTICALS_DATA), before grading"
         )
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps({"key": key, "outputs": outputs}))
