@@ -236,8 +236,9 @@ class Zygote:
     def spawn(self, connection_file: str, env: dict[str, str]) -> int:
         limits = {k: getattr(self.limits, k) for k in
                   ("memory_mb", "cpu_seconds", "processes", "file_mb", "scratch_mb")}  # fmt: skip
+        under_tmp = [str(p) for p in _visible_paths() if p.is_relative_to("/tmp")]
         request = {"connection_file": connection_file, "uid": self.uid, "env": env,
-                   "limits": limits}  # fmt: skip
+                   "limits": limits, "under_tmp": under_tmp}  # fmt: skip
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
         return json.loads(self.process.stdout.readline())["pid"]

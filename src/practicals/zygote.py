@@ -10,7 +10,8 @@ child start an IPython kernel. Every submission still gets a fresh, isolated pro
 shared with the zygote is read-only code already in memory.
 
 Protocol on stdin/stdout, one JSON object a line: the zygote prints ``{"ready": true}``, then
-answers each request ``{"connection_file", "uid", "env", "limits"}`` with ``{"pid": ...}``.
+answers each request ``{"connection_file", "uid", "env", "limits", "under_tmp"}`` with
+``{"pid": ...}``.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ PRELOAD = (
 )  # fmt: skip  (not practicals.env: its FAST constant must be read in the kernel's environment)
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID = 0x20000, 0x4000000, 0x8000000, 0x20000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -64,9 +66,16 @@ def _kernel(request: dict) -> None:
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     limits = request["limits"]
     _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
-    _mount(
-        "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits['scratch_mb']}m,mode=1777"
-    )
+    # Read-only paths that live under /tmp (a venv in a checkout there) would vanish under the
+    # private /tmp: hold them open, then bind them back, read-only, through their descriptors.
+    kept = [(path, os.open(path, os.O_PATH)) for path in request["under_tmp"]]
+    scratch = f"size={limits['scratch_mb']}m,mode=1777"
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, scratch)
+    for path, fd in kept:
+        os.makedirs(path, exist_ok=True)
+        _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC, None)
+        _mount("none", path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+        os.close(fd)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
     mb = 1 << 20
     for name, value in [
