@@ -11,16 +11,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Every kernel of the suite (nbval's too) runs in fast mode, headless.
+# Every kernel of the suite runs in fast mode, headless.
 os.environ["PRACTICALS_FAST"] = "1"
 os.environ["MPLBACKEND"] = "Agg"
-
-
-def pytest_collection_modifyitems(items):
-    """Keep each notebook's nbval cells on one xdist worker: they share one kernel."""
-    for item in items:
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.stem}"))
 
 
 def grader_meta(gid: str, **kw) -> dict:

@@ -283,7 +283,7 @@ def test_the_gradebook_source_and_other_students_are_not_even_visible(batch):
     text = autograded_text(root, "read-gradebook-and-source")
     assert "LEAK" not in text
     listing = text.split("visible:")[1].split("\\n")[0]
-    assert "'data'" not in listing and "'proc'" in listing  # the toy needs no data folder
+    assert "'proc'" in listing and "'home'" not in listing and "'mnt'" not in listing
     assert str(root) not in text
 
 
