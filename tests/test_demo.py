@@ -56,3 +56,15 @@ def test_the_unedited_release_copy_is_named_as_such(rows):
 
 def test_the_demo_covers_every_practical():
     assert set(STUDENTS) == {p.name for p in (REPO / "source").iterdir() if p.is_dir()}
+
+
+def test_a_practical_whose_data_is_missing_is_skipped_with_the_reason(
+    tmp_path, monkeypatch, capsys
+):
+    course = make_course(tmp_path / "course", ["02_makemore"])
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("PRACTICALS_DATA", str(tmp_path / "empty"))  # no names.txt, no network
+    assert run_demo(config.load(course), workers=1) == 1
+    out = capsys.readouterr().out
+    assert "NOT GRADED 02_makemore: the solution notebook does not pass its own tests" in out
+    assert "Could not find the data file 'names.txt'" in out
