@@ -22,7 +22,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from practicals import notebook
+from practicals import artifacts, notebook
+from practicals.evaluate import Evaluator, evaluator, evaluator_source
 from practicals.judge import Verdict, judge_cell, observations
 from practicals.sandbox import Limits, sandboxed_kernel
 
@@ -101,8 +102,11 @@ def run(path: Path, mutants: list[Mutant] | None = None) -> Report:
         by_breaks[index[m.breaks]].append(m)
 
     report = Report(path)
-    reference: dict[str, list] = {}
+    reference: dict[str, Evidence] = {}
     limits, data = Limits(), _data_dir()
+    code_of_evaluator = evaluator_source(path.parent.parent.parent, path.parent.name, path.stem)
+    ev_cm = evaluator(code_of_evaluator, lambda: sandboxed_kernel(limits, data))
+    ev = ev_cm.__enter__()
     kernel_cm = sandboxed_kernel(limits, data)
     kernel = kernel_cm.__enter__()
     try:
@@ -111,15 +115,15 @@ def run(path: Path, mutants: list[Mutant] | None = None) -> Report:
             if not notebook.is_test(cell):
                 continue
             gid = notebook.grade_id(cell)
-            reference[gid] = outputs or []
-            report.solution[gid] = _self_verdict(gid, outputs)
+            reference[gid] = Evidence.of(outputs, None, ev, limits)
+            report.solution[gid] = _self_verdict(gid, reference[gid])
             if any(o.get("name") == "stderr" for o in outputs or []):
                 report.stderr.append(gid)
             for m in by_breaks[j]:
                 i = index[m.cell]
                 replay = [m.apply(code[i].source)] + [c.source for c in code[i + 1 : j + 1]]
                 last = [kernel.run(s) for s in replay][-1]
-                report.mutants.append((m, judge_cell(gid, reference[gid], last.outputs)))
+                report.mutants.append((m, reference[gid].judge(gid, last.outputs, ev, limits)))
                 if kernel.dead:  # the mutant killed the kernel: start again from the top
                     kernel_cm.__exit__(None, None, None)
                     kernel_cm = sandboxed_kernel(limits, data)
@@ -139,15 +143,42 @@ def run(path: Path, mutants: list[Mutant] | None = None) -> Report:
             gid = notebook.grade_id(cell)
             outputs = kernel.run(stubs.get(gid, cell.source)).outputs
             if notebook.is_test(cell):
-                report.release[gid] = judge_cell(gid, reference[gid], outputs)
+                report.release[gid] = reference[gid].judge(gid, outputs, ev, limits)
+    ev_cm.__exit__(None, None, None)
     report.seconds = time.monotonic() - start
     return report
 
 
-def _self_verdict(gid: str, outputs: list | None) -> Verdict:
-    """A solution's test cell must run cleanly and observe something."""
-    verdict = judge_cell(gid, outputs or [], outputs)
-    if verdict.passed or outputs is None or observations(outputs):
+@dataclass
+class Evidence:
+    """A test cell's outputs, what it handed in, and the trusted evaluation of that."""
+
+    outputs: list | None
+    handed: artifacts.Handed
+    evaluated: list
+
+    @classmethod
+    def of(cls, outputs, expected, ev: Evaluator, limits: Limits) -> Evidence:
+        """Collect and evaluate as the grader does (here the evaluator's kernel lives on)."""
+        handed = artifacts.collect(outputs or [], limits.artifact_bytes, expected)
+        evaluated = [] if handed.problems else ev.run(handed.artifacts)
+        stripped = None if outputs is None else artifacts.strip(outputs)
+        return cls(stripped, handed, evaluated)
+
+    def judge(self, gid: str, outputs: list | None, ev: Evaluator, limits: Limits) -> Verdict:
+        """The grader's verdict on a run of this cell, with this evidence as its reference."""
+        got = Evidence.of(outputs, self.handed.artifacts, ev, limits)
+        return judge_cell(gid, self.outputs or [], got.outputs, self.evaluated, got.evaluated,
+                          got.handed.problems)  # fmt: skip
+
+
+def _self_verdict(gid: str, evidence: Evidence) -> Verdict:
+    """A solution's test cell must run cleanly, hand in cleanly and observe something."""
+    verdict = judge_cell(gid, evidence.outputs or [], evidence.outputs, evidence.evaluated,
+                         evidence.evaluated, evidence.handed.problems)  # fmt: skip
+    if verdict.passed or evidence.outputs is None:
+        return verdict
+    if observations(evidence.outputs) or observations(evidence.evaluated):
         return verdict
     return Verdict(gid, False, "emits no observation")
 

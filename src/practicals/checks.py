@@ -56,6 +56,7 @@ def observe(
     rtol: float = 1e-5,
     atol: float = 1e-8,
     cmp: str = "close",
+    visible: bool = False,
 ) -> None:
     """Emit ``value`` for the grader under ``name``; silent unless the grader asks for it.
 
@@ -63,6 +64,8 @@ def observe(
     ``atol + rtol * |ref|``), ``equal``, ``at_most`` or ``at_least`` (one-sided, with the same
     tolerance, for losses and accuracies that depend on the order of random draws).
     Only the reference run's ``rtol``, ``atol`` and ``cmp`` are used by the grader.
+    ``visible`` marks a value whose expected value the kernel also holds (``check_close``): it
+    may add to a test cell, but cannot carry one (see ``tests/test_contract.py``).
     """
     if cmp not in COMPARISONS:
         raise ValueError(f"cmp must be one of {COMPARISONS}")
@@ -75,7 +78,27 @@ def observe(
     from IPython.display import display
 
     payload = {"name": name, "value": plain, "rtol": rtol, "atol": atol, "cmp": cmp}
+    if visible:
+        payload["visible"] = True
     display({MIME: payload}, raw=True)
+
+
+def hand_in(name: str, value: Any) -> None:
+    """Hand what a training exercise produced (parameters, samples) to the grader, by name.
+
+    The grader evaluates it outside this kernel, with the course's own code, and compares the
+    result with the solution's: a loss or an accuracy computed here would prove nothing, since
+    anything in this kernel can be replaced. A mapping of tensors or arrays travels as
+    safetensors, anything else (lists of floats) as JSON. Silent unless the grader asks for it.
+    """
+    if os.environ.get(OBSERVE_VAR) != "1":
+        return
+    from IPython.display import display
+
+    from .artifacts import MIME as ARTIFACT_MIME
+    from .artifacts import encode
+
+    display({ARTIFACT_MIME: encode(name, value)}, raw=True)
 
 
 def check_close(
@@ -88,7 +111,7 @@ def check_close(
     hint: str = "",
 ) -> None:
     """A visible check that also observes ``actual``: says which values differ and by how much."""
-    observe(name, actual, rtol=rtol, atol=atol)
+    observe(name, actual, rtol=rtol, atol=atol, visible=True)
     got, want = to_plain(actual), to_plain(expected)
     problem = _difference(got, want, rtol, atol)
     if problem:

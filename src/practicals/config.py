@@ -48,6 +48,9 @@ class Grader(Configurable):
     cell_timeout = Float(Limits.cell_timeout).tag(config=True)
     notebook_timeout = Float(Limits.notebook_timeout).tag(config=True)
     output_bytes = Int(Limits.output_bytes).tag(config=True)
+    artifact_mb = Float(
+        Limits.artifact_bytes / 1e6, help="Largest model or sample set a test cell may hand in."
+    ).tag(config=True)
 
     def limits(self) -> Limits:
         return Limits(
@@ -58,6 +61,7 @@ class Grader(Configurable):
             cell_timeout=self.cell_timeout,
             notebook_timeout=self.notebook_timeout,
             output_bytes=self.output_bytes,
+            artifact_bytes=int(self.artifact_mb * 1e6),
         )
 
     def worker_count(self) -> int:

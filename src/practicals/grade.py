@@ -22,10 +22,12 @@ import nbformat
 from nbgrader.utils import parse_utc
 from tqdm.auto import tqdm
 
-from . import assemble, collect, data, export, feedback, gradebook, notebook, reference
+from . import artifacts, assemble, collect, data, export, feedback, gradebook, notebook, reference
 from .config import Course
+from .evaluate import evaluator, evaluator_source
 from .judge import Verdict, judge_cell
 from .kernel import plain_outputs
+from .reference import Reference
 from .sandbox import Limits, Zygote, isolation_problem, sandboxed_kernel
 from .scale import Points, score
 
@@ -37,7 +39,8 @@ class Job:
     student: str
     notebook: str
     cells: list[assemble.Cell]
-    reference: dict[str, list]
+    reference: Reference
+    evaluator: str | None  # the course's evaluator for this notebook (evaluate.py)
     notes: list[str]
     run: bool  # False: nothing to execute (missing, invalid or unedited)
 
@@ -52,6 +55,7 @@ class Result:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0  # the whole job in the worker
     busy: float = 0.0  # of which running cells; the rest is sandbox, kernel and judge overhead
+    evaluating: float = 0.0  # of which evaluating handed-in artifacts in a fresh kernel
 
 
 # --- worker side ---------------------------------------------------------------------------
@@ -82,13 +86,34 @@ def execute(job: Job, limits: Limits, data: Path | None, fast: bool) -> Result:
         except RuntimeError as err:  # jupyter_client: the kernel died before it was ready
             if attempt == 1:
                 notes.append(f"the kernel could not start ({err}): nothing ran")
-    verdicts = {
-        c.grade_id: judge_cell(c.grade_id, job.reference[c.grade_id], outputs[i])
-        for i, c in enumerate(job.cells)
-        if c.kind == "test"
-    }
+    evaluated_at = time.monotonic()
+    handed = {}
+    for i, cell in enumerate(job.cells):
+        if outputs[i] is None:
+            continue
+        expected = job.reference.artifacts.get(cell.grade_id) if cell.kind == "test" else None
+        if expected:
+            handed[i] = artifacts.collect(outputs[i], limits.artifact_bytes, expected)
+        outputs[i] = artifacts.strip(outputs[i])
+    evaluated: dict[int, list] = {}
+    if any(h.artifacts for h in handed.values()):
+        def kernel():  # a fresh kernel, forked after the student's is gone
+            return sandboxed_kernel(limits, data, fast=fast, zygote=_zygote(limits, data))
+
+        with evaluator(job.evaluator, kernel) as ev:
+            evaluated = {i: ev.run(h.artifacts) for i, h in handed.items() if not h.problems}
+    verdicts = {}
+    for i, c in enumerate(job.cells):
+        if c.kind != "test":
+            continue
+        refused = handed[i].problems if i in handed else ()
+        verdicts[c.grade_id] = judge_cell(
+            c.grade_id, job.reference.outputs[c.grade_id], outputs[i],
+            job.reference.evaluated.get(c.grade_id, ()), evaluated.get(i, ()), refused,
+        )  # fmt: skip
+    now = time.monotonic()
     return Result(job.student, job.notebook, verdicts, outputs, job.cells, notes,
-                  time.monotonic() - start, busy)  # fmt: skip
+                  now - start, busy, now - evaluated_at)  # fmt: skip
 
 
 def _run_cells(job, outputs, notes, limits, data, fast) -> float:
@@ -161,11 +186,13 @@ def plan(course: Course, assignment: str, progress=print) -> Plan:
         used = {n for n in data.LOADERS for nb in srcs.values() for c in nb.cells if n in c.source}
         for problem in data.prefetch(used):
             progress(f"WARNING: {problem}")
-    refs = {}
+    refs, evaluators = {}, {}
     for name, nb in srcs.items():
         progress(f"reference run of {assignment}/{name} (cached after the first time)")
         cache = course.root / ".practicals" / "reference" / assignment / f"{name}.json"
-        refs[name] = reference.reference(nb, cache, grader.limits(), data_dir(), grader.fast)
+        evaluators[name] = evaluator_source(course.root, assignment, name)
+        refs[name] = reference.reference(nb, cache, grader.limits(), data_dir(), grader.fast,
+                                         evaluators[name])  # fmt: skip
     stubs = {name: assemble.release_stubs(nb) for name, nb in srcs.items()}
     jobs = []
     for sub in subs:
@@ -184,7 +211,8 @@ def plan(course: Course, assignment: str, progress=print) -> Plan:
                 notes.insert(0, f"invalid notebook: {err}")
         if not run:  # nothing runs, but every test cell still gets its (zero) verdict
             cells = [assemble.Cell("", t.grade_id, "test") for t in tests[sub.notebook]]
-        jobs.append(Job(sub.student, sub.notebook, cells, refs[sub.notebook], notes, run))
+        jobs.append(Job(sub.student, sub.notebook, cells, refs[sub.notebook],
+                        evaluators[sub.notebook], notes, run))  # fmt: skip
     return Plan(jobs, {(s.student, s.notebook): s for s in subs}, tests)
 
 
@@ -276,6 +304,7 @@ def _finish(course: Course, assignment: str, results: list[Result], work: Plan) 
         "cells": {r.notebook: {g: v.reason for g, v in r.verdicts.items()} for r in results},
         "seconds": round(sum(r.seconds for r in results), 2),
         "busy": round(sum(r.busy for r in results), 2),
+        "evaluating": round(sum(r.evaluating for r in results), 2),
     }
     (folder / "report.json").write_text(json.dumps(report, indent=1))
     return Summary(student, value, reason)

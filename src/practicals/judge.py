@@ -9,6 +9,7 @@ tolerances come only from the reference; what a submission claims about them is 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,19 +77,47 @@ class Verdict:
     mismatched: tuple[str, ...] = ()
 
 
-def judge_cell(gid: str, reference: list, outputs: list | None) -> Verdict:
-    """Judge one test cell's outputs (None when it never ran) against the reference outputs."""
+def judge_cell(
+    gid: str,
+    reference: list,
+    outputs: list | None,
+    ref_evaluated: Sequence = (),
+    evaluated: Sequence = (),
+    refused: Sequence[str] = (),
+) -> Verdict:
+    """Judge one test cell's outputs (None when it never ran) against the reference outputs.
+
+    ``ref_evaluated`` and ``evaluated`` are the outputs of the trusted evaluation of what the
+    reference and the submission handed in (``evaluate.py``); ``refused`` says why the grader
+    would not evaluate a submission's artifact. Observations that the reference's evaluation
+    made are looked for in the submission's evaluation only, never in its kernel's outputs.
+    """
     if outputs is None:
         return Verdict(gid, False, "did not run")
     error = error_of(outputs)
     if error:
         first = error.splitlines()[0] if error else error
         return Verdict(gid, False, f"raised {first[:300]}")
-    expected = observations(reference)
-    if not expected:
+    if refused:
+        return Verdict(gid, False, f"the grader refused what this cell handed in: {'; '.join(refused)}")
+    failed = error_of(list(evaluated))
+    if failed:
+        return Verdict(gid, False, f"what this cell handed in could not be evaluated: {failed[:300]}")
+    expected, expected_evaluated = observations(reference), observations(list(ref_evaluated))
+    if not expected and not expected_evaluated:
         # A reference that observes nothing cannot vouch for anything: never award points.
         return Verdict(gid, False, "the reference run emitted no observation for this cell")
-    got = observations(outputs)
+    bad = _mismatched(expected, observations(outputs))
+    bad += _mismatched(expected_evaluated, observations(list(evaluated)))
+    total = len(expected) + len(expected_evaluated)
+    if bad:
+        return Verdict(gid, False, f"{len(bad)} of {total} checks did not match the reference",
+                       tuple(bad))  # fmt: skip
+    return Verdict(gid, True, "passed")
+
+
+def _mismatched(expected: dict[str, list], got: dict[str, list]) -> list[str]:
+    """Names whose emissions are missing or off the reference's last emission, by its rule."""
     bad = []
     for name, ref_payloads in expected.items():
         ref = ref_payloads[-1]
@@ -96,11 +125,4 @@ def judge_cell(gid: str, reference: list, outputs: list | None) -> Verdict:
         emitted = got.get(name, [])
         if not emitted or not all(matches(p.get("value"), ref["value"], *rule) for p in emitted):
             bad.append(name)
-    if bad:
-        return Verdict(
-            gid,
-            False,
-            f"{len(bad)} of {len(expected)} checks did not match the reference",
-            tuple(bad),
-        )
-    return Verdict(gid, True, "passed")
+    return bad

@@ -20,20 +20,38 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellControlSignal, CellExecutionError, DeadKernelError
 from traitlets import Int
 
+from .artifacts import MIME as ARTIFACT_MIME
+
 TRUNCATED = "\n[output truncated by the grader: this cell printed more than {limit} bytes]\n"
 
 
 class CappedClient(NotebookClient):
-    """An nbclient that keeps at most ``output_limit`` bytes of output per cell."""
+    """An nbclient that keeps at most ``output_limit`` bytes of output per cell.
+
+    What a test cell hands in (``checks.hand_in``) has a budget of its own, ``artifact_limit``;
+    an artifact over it is replaced by a marker that the grader reports as too large.
+    """
 
     output_limit = Int(1_000_000).tag(config=True)
+    artifact_limit = Int(32_000_000).tag(config=True)
 
     def _reset_budget(self) -> None:
         self._used = 0
         self._cut = False
+        self._handed = 0
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(json.dumps(msg.get("content", {}), default=str))
+        data = msg.get("content", {}).get("data")
+        payload = data.get(ARTIFACT_MIME) if isinstance(data, dict) else None
+        if payload is not None:
+            self._handed = getattr(self, "_handed", 0) + size
+            if self._handed > self.artifact_limit:
+                name = payload.get("name") if isinstance(payload, dict) else None
+                marker = {"name": str(name)[:64], "format": "too-large"}
+                outs.append(nbformat.v4.new_output("display_data", data={ARTIFACT_MIME: marker}))
+                return None
+            return super().output(outs, msg, display_id, cell_index)
         self._used = getattr(self, "_used", 0) + size
         if self._used > self.output_limit:
             if not getattr(self, "_cut", False):
@@ -60,6 +78,7 @@ class Kernel:
     cell_timeout: float = 120.0
     notebook_timeout: float = 900.0
     output_limit: int = 1_000_000
+    artifact_limit: int = 32_000_000
     startup_timeout: float = 120.0
     env: dict[str, str] | None = None  # the kernel's whole environment (None: inherit ours)
     dead: str | None = None  # why the kernel is gone, once it is
@@ -82,6 +101,7 @@ class Kernel:
             },
             record_timing=False,
             output_limit=self.output_limit,
+            artifact_limit=self.artifact_limit,
             resources={"metadata": {"path": self.cwd}},
         )
         launch = {

@@ -1,19 +1,24 @@
 """The solution's reference run: what every submission's observations are judged against.
 
 It runs once per source notebook (in the sandbox, like a submission) and is cached in
-``.practicals/reference/``, keyed by the notebook's content, the package version and the mode.
-The cache holds hidden-test values, so it lives in the course folder, which no kernel can see.
+``.practicals/reference/``, keyed by the notebook's code, its evaluator, the package version and
+the mode. What the solution hands in is evaluated by the course's evaluator in a second, fresh
+kernel, exactly as a submission's is. The cache holds hidden-test values, so it lives in the
+course folder, which no kernel can see.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from nbformat import NotebookNode
 
-from . import __version__, notebook
+from . import __version__, artifacts, notebook
+from .artifacts import Artifact
+from .evaluate import evaluator
 from .judge import error_of, observations
 from .kernel import plain_outputs
 from .sandbox import Limits, sandboxed_kernel
@@ -23,8 +28,31 @@ class ReferenceError(RuntimeError):
     """The solution fails its own tests: grading against it would be meaningless."""
 
 
-def _key(source: NotebookNode, fast: bool) -> str:
-    text = json.dumps([c.source for c in source.cells if c.cell_type == "code"])
+@dataclass
+class Reference:
+    """By grade_id: the test cells' outputs, what they handed in, and its trusted evaluation."""
+
+    outputs: dict[str, list] = field(default_factory=dict)
+    artifacts: dict[str, dict[str, Artifact]] = field(default_factory=dict)  # specs, no data
+    evaluated: dict[str, list] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "outputs": self.outputs,
+            "artifacts": {g: {n: asdict(a) for n, a in arts.items()}
+                          for g, arts in self.artifacts.items()},  # fmt: skip
+            "evaluated": self.evaluated,
+        }
+
+    @classmethod
+    def from_json(cls, stored: dict) -> Reference:
+        arts = {g: {n: Artifact(**a) for n, a in named.items()}
+                for g, named in stored["artifacts"].items()}  # fmt: skip
+        return cls(stored["outputs"], arts, stored["evaluated"])
+
+
+def _key(source: NotebookNode, evaluator_code: str | None, fast: bool) -> str:
+    text = json.dumps([[c.source for c in source.cells if c.cell_type == "code"], evaluator_code])
     return hashlib.sha256(f"{__version__}|{fast}|{text}".encode()).hexdigest()
 
 
@@ -34,14 +62,15 @@ def reference(
     limits: Limits,
     data: Path | None,
     fast: bool,
-) -> dict[str, list]:
-    """Test-cell outputs of the solution, by grade_id; runs the solution only when needed."""
-    key = _key(source, fast)
+    evaluator_code: str | None = None,
+) -> Reference:
+    """The solution's reference; runs the solution (and its evaluation) only when needed."""
+    key = _key(source, evaluator_code, fast)
     if cache.is_file():
         stored = json.loads(cache.read_text())
         if stored.get("key") == key:
-            return stored["outputs"]
-    outputs: dict[str, list] = {}
+            return Reference.from_json(stored["reference"])
+    ref, handed, problems = Reference(), {}, []
     first_error = None
     with sandboxed_kernel(limits, data, fast=fast) as kernel:
         for cell in source.cells:
@@ -50,20 +79,34 @@ def reference(
             ran = kernel.run(cell.source)
             first_error = first_error or error_of(ran.outputs or [])
             if notebook.is_test(cell):
-                outputs[notebook.grade_id(cell)] = plain_outputs(ran.outputs) or []
+                gid = notebook.grade_id(cell)
+                outputs = plain_outputs(ran.outputs) or []
+                found = artifacts.collect(outputs, limits.artifact_bytes)
+                problems += [f"{gid}: {p}" for p in found.problems]
+                ref.outputs[gid] = artifacts.strip(outputs)
+                if found.artifacts:
+                    handed[gid] = found.artifacts
         dead = kernel.dead
+    with evaluator(evaluator_code, lambda: sandboxed_kernel(limits, data, fast=fast)) as ev:
+        for gid, found in handed.items():
+            ref.evaluated[gid] = ev.run(found)
+            ref.artifacts[gid] = {n: Artifact(n, a.format, "", a.spec) for n, a in found.items()}
     broken = [
         gid
-        for gid, outs in outputs.items()
-        if not observations(outs) or any(o.get("output_type") == "error" for o in outs)
+        for gid, outs in ref.outputs.items()
+        if not (observations(outs) or observations(ref.evaluated.get(gid, [])))
+        or error_of(outs)
+        or error_of(ref.evaluated.get(gid, []))
     ]
-    if dead or broken:
+    if dead or broken or problems:
+        evaluation = next((error_of(o) for o in ref.evaluated.values() if error_of(o)), None)
         raise ReferenceError(
-            f"the solution notebook does not pass its own tests ({dead or ', '.join(broken)}); "
-            f"first error: {first_error or 'none'}. Fix the source notebook, or the data "
-            "(PRACTICALS_DATA), before grading"
+            f"the solution notebook does not pass its own tests ({dead or ', '.join(broken)}"
+            f"{'; ' if problems else ''}{'; '.join(problems)}); first error: "
+            f"{first_error or evaluation or 'none'}. Fix the source notebook, its evaluator, or "
+            "the data (PRACTICALS_DATA), before grading"
         )
     cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps({"key": key, "outputs": outputs}))
+    cache.write_text(json.dumps({"key": key, "reference": ref.to_json()}))
     cache.chmod(0o600)
-    return outputs
+    return ref

@@ -53,6 +53,7 @@ class Limits:
     cell_timeout: float = 120.0
     notebook_timeout: float = 600.0
     output_bytes: int = 1_000_000
+    artifact_bytes: int = 32_000_000  # what one test cell may hand in (checks.hand_in)
     base_uid: int = 61000  # sandbox uids are claimed from here up, one per grading process
 
 
@@ -354,6 +355,7 @@ def sandboxed_kernel(
         cell_timeout=limits.cell_timeout,
         notebook_timeout=limits.notebook_timeout,
         output_limit=limits.output_bytes,
+        artifact_limit=limits.artifact_bytes,
         env=env,
     )
     try:
@@ -412,6 +414,7 @@ def _forked_kernel(zygote: Zygote, limits: Limits, fast: bool, threads: int) -> 
         cell_timeout=limits.cell_timeout,
         notebook_timeout=limits.notebook_timeout,
         output_limit=limits.output_bytes,
+        artifact_limit=limits.artifact_bytes,
     )
     os.chown(zygote.ipc, zygote.uid, zygote.uid)  # the kernel creates its sockets here...
     try:
