@@ -7,13 +7,13 @@ c.CourseDirectory.course_id = "dl-practicals"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ExecutePreprocessor.timeout = 300  # stock `nbgrader autograde`, used by the benchmark only
 
-# The 0-4 scale (DESIGN section 5): score = w_core * core + w_star * star, late capped.
+# The 0-4 scale: score = w_core * core + w_star * star, late capped.
 c.Scale.w_core = 2.0
 c.Scale.w_star = 2.0
 c.Scale.late_cap = 1.0
 c.Scale.round_to = 0.1
 
-# The safe parallel grader (DESIGN section 6).
+# The safe parallel grader.
 c.Grader.workers = 0  # one kernel per CPU core
 c.Grader.fast = True  # grade in fast mode: PRACTICALS_FAST=1
 c.Grader.require_isolation = False  # True: refuse to grade where kernels cannot be isolated

@@ -64,6 +64,7 @@ class Report:
     stderr: list[str] = field(default_factory=list)  # test cells that wrote to stderr
     release: dict[str, Verdict] = field(default_factory=dict)
     mutants: list[tuple[Mutant, Verdict]] = field(default_factory=list)
+    reference: dict[str, Evidence] = field(default_factory=dict)  # the solution's, by grade_id
     seconds: float = 0.0
 
     def problems(self) -> list[str]:
@@ -102,7 +103,7 @@ def run(path: Path, mutants: list[Mutant] | None = None) -> Report:
         by_breaks[index[m.breaks]].append(m)
 
     report = Report(path)
-    reference: dict[str, Evidence] = {}
+    reference = report.reference
     limits, data = Limits(), _data_dir()
     code_of_evaluator = evaluator_source(path.parent.parent.parent, path.parent.name, path.stem)
     ev_cm = evaluator(code_of_evaluator, lambda: sandboxed_kernel(limits, data))

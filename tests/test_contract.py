@@ -47,7 +47,7 @@ def test_answer_cells_hold_solution_regions_and_test_cells_points(source):
             assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
         if notebook.is_test(cell):
             assert notebook.meta(cell).get("points", 0) > 0
-            assert "observe(" in cell.source or "check_close(" in cell.source
+            assert any(f"{f}(" in cell.source for f in ("observe", "check_close", "hand_in"))
 
 
 def test_the_first_cell_installs_the_helper_package(source):
@@ -89,7 +89,7 @@ def test_release_is_what_nbgrader_generates_from_source(tmp_path):
 def test_release_has_no_solutions_and_no_hidden_tests():
     for path in (REPO / "release").glob("*/*.ipynb"):
         text = path.read_text()
-        for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "observe("):
+        for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "observe(", "hand_in("):
             assert marker not in text, f"{path.name} leaks {marker!r}"
 
 

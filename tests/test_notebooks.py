@@ -5,9 +5,14 @@ wrong implementation on that kernel, and runs the unedited release. Each noteboo
 to one xdist worker, so the harness runs once per notebook.
 """
 
+import math
+
 import pytest
 from conftest import REPO
 from mutation import load_mutants, run
+
+from practicals.checks import MIME
+from practicals.judge import observations
 
 SOURCES = {p.stem: p for p in sorted((REPO / "source").glob("*/*.ipynb"))}
 _reports = {}
@@ -56,3 +61,65 @@ def test_a_wrong_implementation_loses_its_points(stem, index):
     verdicts = [v for m, v in report(stem).mutants if m == mutant]
     assert verdicts, f"mutant not run: {mutant.why}"
     assert not verdicts[0].passed, f"{mutant.breaks} still passes with: {mutant.why}"
+
+
+# --- the strength rule ------------------------------------------------------------------------
+#
+# A test cell earns points only on evidence that cannot be produced without solving its exercise:
+# (a) hidden observations compared `close` or `equal`, computed by the student's code on fixed
+#     inputs, that hold ENOUGH information: at least STRONG_VALUES distinct non-integer numbers.
+#     Fewer (a boolean, a count, a shape, one or two constants) can be guessed, or read off the
+#     visible checks and the prose, and emitted as constants by a student who rebinds observe().
+#     Non-integer values computed on hidden inputs (logits, gradients, probabilities) cannot be
+#     produced without the code that computes them.
+# (b) or observations made by the trusted evaluator from what the cell handed in (a training
+#     outcome recomputed outside the student's kernel).
+# One-sided comparisons (at_most, at_least) and check_close observations (their expected value
+# sits in the kernel) may add to a cell, never carry it.
+
+STRONG_VALUES = 3
+
+
+def _numbers(value):
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return []
+    if isinstance(value, int | float):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value
+    return [n for item in items for n in _numbers(item)]
+
+
+def is_strong(outputs: list, evaluated: list) -> bool:
+    """Whether a reference run's evidence for one test cell obeys the strength rule."""
+    if observations(evaluated):
+        return True
+    distinct = set()
+    for payloads in observations(outputs).values():
+        payload = payloads[-1]
+        if payload.get("visible") or payload.get("cmp") not in ("close", "equal"):
+            continue
+        distinct |= {n for n in _numbers(payload["value"]) if math.isfinite(n) and n != round(n)}
+    return len(distinct) >= STRONG_VALUES
+
+
+@pytest.mark.parametrize("stem", [grouped(s) for s in SOURCES])
+def test_every_test_cell_rests_on_evidence_a_constant_cannot_forge(stem):
+    weak = [gid for gid, ev in report(stem).reference.items()
+            if not is_strong(ev.outputs or [], ev.evaluated)]  # fmt: skip
+    assert weak == [], "hand in the trained model, or observe values computed on hidden inputs"
+
+
+def _obs(value, cmp="close", visible=False):
+    payload = {"name": "x", "value": value, "rtol": 1e-5, "atol": 0.0, "cmp": cmp}
+    if visible:
+        payload["visible"] = True
+    return [{"output_type": "display_data", "data": {MIME: payload}}]
+
+
+def test_the_strength_rule_refuses_what_a_constant_can_forge():
+    assert not is_strong(_obs(0.93, cmp="at_least"), [])  # a one-sided metric
+    assert not is_strong(_obs([0.1, 0.2, 0.3], visible=True), [])  # check_close: expected in kernel
+    assert not is_strong(_obs([337, 0, 1, 2]), [])  # counts and shapes
+    assert not is_strong(_obs([0.25, 0.25, 0.5]), [])  # too few distinct values
+    assert is_strong(_obs([0.25, -1.5, 0.75]), [])
+    assert is_strong([], _obs(2.1, cmp="at_most"))  # recomputed by the trusted evaluator

@@ -1,4 +1,4 @@
-"""The threat suite: every attack on stock nbgrader that DESIGN section 6 and issue 3 list.
+"""The threat suite: every attack on stock nbgrader that a hostile student would try.
 
 One class is graded once, in parallel: two honest students and one attacker per attack. Each
 attacker's own answers are wrong (worth 0) unless said otherwise, so every attack must leave it

@@ -1,4 +1,4 @@
-"""Dataset loaders. Each follows one rule (DESIGN section 3):
+"""Dataset loaders. Each follows one rule:
 
 1. look in the directory named by ``PRACTICALS_DATA``;
 2. otherwise download from the canonical source into the user's cache, checking the sha256;

@@ -1,4 +1,4 @@
-"""The 0-4 scale as pure functions (DESIGN section 5): no I/O, so every rule is unit-tested.
+"""The 0-4 scale as pure functions: no I/O, so every rule is unit-tested.
 
 score = w_core * core + w_star * star, where core and star are the fractions of points earned
 on the plain and the starred test cells. A late submission is capped; a missing one scores 0.
