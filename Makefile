@@ -34,7 +34,7 @@ test: install
 	PRACTICALS_FAST=1 MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax -p no:xdist source
 
 lint: install
-	$(BIN)/ruff check src tests bench && $(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench evaluators && $(BIN)/ruff format --check src tests bench evaluators
 
 grade: install
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=01_micrograd"; exit 2; }

@@ -7,7 +7,8 @@ The batch is a realistic mix built from the source notebook: complete, core-only
 unedited, not JSON, and every wrong implementation of tests/mutants. Both graders get the same
 submissions in separate copies of the course, in fast mode. It prints wall times, the speed-up
 and our per-submission overhead (time in a worker that is not spent running cells: sandbox,
-kernel start, judging), and writes them to bench/out/grading.json.
+kernel start, judging, and the trusted evaluation of handed-in models, also reported alone),
+and writes them to bench/out/grading.json.
 """
 
 from __future__ import annotations
@@ -75,10 +76,10 @@ def stock(course: Path) -> tuple[float, int]:
     return time.monotonic() - start, done.returncode
 
 
-def ours(course: Path, workers: int) -> tuple[float, float, float, float]:
-    """Reference-run time, then wall time, mean worker overhead and mean cell time per
-    submission of our grader. The reference run is cached across gradings, so it is timed
-    apart."""
+def ours(course: Path, workers: int) -> tuple[float, float, float, float, float]:
+    """Reference-run time, then wall time, mean worker overhead, mean cell time and mean
+    evaluation time (trusted re-evaluation of handed-in models) per submission of our grader.
+    The reference run is cached across gradings, so it is timed apart."""
     c = config.load(course)
     start = time.monotonic()
     plan(c, ASSIGNMENT, progress=lambda _: None)  # the solution's reference run, cached once
@@ -90,7 +91,8 @@ def ours(course: Path, workers: int) -> tuple[float, float, float, float]:
     ran = [r for r in reports if r["busy"] > 0]
     overhead = sum(r["seconds"] - r["busy"] for r in ran) / max(len(ran), 1)
     busy = sum(r["busy"] for r in ran) / max(len(ran), 1)
-    return t_reference, wall, overhead, busy
+    evaluating = sum(r["evaluating"] for r in ran) / max(len(ran), 1)
+    return t_reference, wall, overhead, busy, evaluating
 
 
 def main() -> int:
@@ -106,7 +108,7 @@ def main() -> int:
         batch(courses[name], args.n)
     print(f"{args.n} submissions of {ASSIGNMENT}; {args.workers} workers; {platform.processor()}"
           f" {os.cpu_count()} cores")  # fmt: skip
-    t_ref, t_ours, overhead, busy = ours(courses["ours"], args.workers)
+    t_ref, t_ours, overhead, busy, evaluating = ours(courses["ours"], args.workers)
     print(f"reference run (once per assignment, cached): {t_ref:.1f} s")
     print(f"practicals grade: {t_ours:7.1f} s  ({t_ours / args.n:.2f} s per submission)")
     t_stock, status = stock(courses["stock"])
@@ -123,9 +125,11 @@ def main() -> int:
         "speedup": round(t_stock / t_ours, 2),
         "overhead_per_submission_s": round(overhead, 2),
         "cells_per_submission_s": round(busy, 2),
+        "evaluation_per_submission_s": round(evaluating, 2),
     }
     print(f"speed-up: {result['speedup']}x; overhead per submission: {overhead:.2f} s "
-          f"(sandbox, kernel start, judging) beside {busy:.2f} s running cells")  # fmt: skip
+          f"(sandbox, kernel start, judging) beside {busy:.2f} s running cells; of the overhead, "
+          f"{evaluating:.2f} s re-evaluating handed-in models")  # fmt: skip
     out = REPO / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / "grading.json").write_text(json.dumps(result, indent=1))

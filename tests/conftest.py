@@ -54,7 +54,7 @@ def make_course(root: Path, assignments: list[str], extra_config: str = "") -> P
     config = (REPO / "nbgrader_config.py").read_text() + "\n" + extra_config
     (root / "nbgrader_config.py").write_text(config)
     for name in assignments:
-        for part in ("source", "release"):
+        for part in ("source", "release", "evaluators"):
             if (REPO / part / name).is_dir():
                 shutil.copytree(REPO / part / name, root / part / name)
     return root

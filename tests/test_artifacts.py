@@ -52,8 +52,14 @@ def test_a_well_formed_artifact_is_accepted_with_its_spec():
         (tensors(weight=np.zeros((1, 3), np.float64), bias=np.zeros(1, np.float32)), "float64"),
         (tensors(weight=np.zeros((1, 3), np.float32)), "missing ['bias']"),
         ({"name": "linear", "format": "pickle", "data": "gASVAA=="}, "only"),
-        ({"name": "linear", "format": "safetensors", "data": base64.b64encode(
-            pickle.dumps({"weight": 1})).decode()}, "not a valid safetensors"),  # fmt: skip
+        (
+            {
+                "name": "linear",
+                "format": "safetensors",
+                "data": base64.b64encode(pickle.dumps({"weight": 1})).decode(),
+            },
+            "not a valid safetensors",
+        ),  # fmt: skip
         ({"name": "linear", "format": "safetensors", "data": "not base64!"}, "not a valid"),
         ({"name": "linear", "format": "safetensors", "path": "/etc/passwd"}, "no safetensors"),
         ({"name": "linear", "format": "safetensors", "data": "A" * (LIMIT + 4)}, "larger"),
@@ -68,7 +74,11 @@ def test_a_broken_or_hostile_artifact_is_refused_with_a_reason(payload, reason):
 
 @pytest.mark.parametrize(
     ("value", "reason"),
-    [([1.0, float("nan")], "NaN"), ([[[[[[[[[[1.0]]]]]]]]]], "nested"), (list(range(300_000)), "larger")],
+    [
+        ([1.0, float("nan")], "NaN"),
+        ([[[[[[[[[[1.0]]]]]]]]]], "nested"),
+        (list(range(300_000)), "larger"),
+    ],
 )
 def test_a_json_artifact_is_plain_finite_and_small(value, reason):
     with pytest.raises(ArtifactError, match=reason):
@@ -93,7 +103,8 @@ QUIET = "import practicals.checks as _c\ncheck = _c.check = lambda *args, **kwar
 ATTACKS = {
     # The twin's untrained model, with the visible check silenced so that it is handed in.
     "random-weights": QUIET,
-    "forged-metric": QUIET + textwrap.dedent("""
+    "forged-metric": QUIET
+    + textwrap.dedent("""
         _real = _c.observe
         def _forged(name, value, *, rtol=1e-5, atol=1e-8, cmp="close", visible=False):
             value = 0.0 if cmp == "at_most" else 1.0 if cmp == "at_least" else value
@@ -102,27 +113,33 @@ ATTACKS = {
         from IPython.display import display
         display({"%s": {"name": "held-out mse", "value": 0.0, "rtol": 1e9, "atol": 1e9,
                         "cmp": "at_most"}}, raw=True)
-    """) % MIME,
-    "nan-weights": QUIET + textwrap.dedent("""
+    """)
+    % MIME,
+    "nan-weights": QUIET
+    + textwrap.dedent("""
         _fit = fit
         def fit(X, y):
             model = _fit(X, y)
             torch.nn.init.constant_(model.weight, float("nan"))
             return model
     """),
-    "wrong-shapes": QUIET + textwrap.dedent("""
+    "wrong-shapes": QUIET
+    + textwrap.dedent("""
         _hand_in = hand_in
         def hand_in(name, value):
             _hand_in(name, {"weight": torch.zeros(2, 3), "bias": torch.zeros(1)}
                      if name == "linear" else value)
     """),
-    "two-gigabytes": QUIET + textwrap.dedent("""
+    "two-gigabytes": QUIET
+    + textwrap.dedent("""
         from IPython.display import display
         def hand_in(name, value):
             display({"%s": {"name": name, "format": "safetensors", "data": "A" * (2 << 30)}},
                     raw=True)
-    """) % MIME,
-    "pickle-payload": QUIET + textwrap.dedent("""
+    """)
+    % MIME,
+    "pickle-payload": QUIET
+    + textwrap.dedent("""
         import base64, os, pickle
         from IPython.display import display
         class Payload:
@@ -132,15 +149,18 @@ ATTACKS = {
             data = base64.b64encode(pickle.dumps(Payload())).decode()
             for fmt in ("pickle", "safetensors"):
                 display({"%s": {"name": name, "format": fmt, "data": data}}, raw=True)
-    """) % (PWNED, MIME),
-    "symlink-out": QUIET + textwrap.dedent("""
+    """)
+    % (PWNED, MIME),
+    "symlink-out": QUIET
+    + textwrap.dedent("""
         import os
         from IPython.display import display
         os.symlink("{root}/gradebook.db", "/tmp/model.safetensors")
         def hand_in(name, value):
             display({"%s": {"name": name, "format": "safetensors",
                             "path": "/tmp/model.safetensors"}}, raw=True)
-    """) % MIME,
+    """)
+    % MIME,
 }
 
 
@@ -178,8 +198,6 @@ def batch(tmp_path_factory):
     with open(root / "grades_long.csv", newline="") as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
     return root, rows
-
-
 
 
 @pytest.mark.xdist_group("artifacts")

@@ -93,3 +93,32 @@ def test_a_reference_without_observations_awards_nothing():
 def test_error_of():
     assert error_of([ERROR]) == "AssertionError: grad is wrong"
     assert error_of([obs("a", 1)]) is None
+
+
+# --- training outcomes, recomputed by the trusted evaluator -----------------------------------
+
+REF_EVAL = [obs("dev loss", 2.1, cmp="at_most", rtol=0.02)]
+
+
+def test_an_evaluated_observation_is_looked_for_in_the_evaluation_only():
+    forged_in_kernel = [obs("dev loss", 0.0, cmp="at_most")]
+    verdict = judge_cell("t", [], forged_in_kernel, REF_EVAL, [])
+    assert not verdict.passed and verdict.mismatched == ("dev loss",)
+    assert judge_cell("t", [], [], REF_EVAL, [obs("dev loss", 2.12)]).passed
+    assert not judge_cell("t", [], [], REF_EVAL, [obs("dev loss", 3.3)]).passed
+
+
+def test_a_refused_artifact_or_a_failed_evaluation_fails_the_cell_with_its_reason():
+    refused = judge_cell("t", [], [], REF_EVAL, [], ["'mlp' holds NaN or infinite values"])
+    assert not refused.passed and "NaN" in refused.reason
+    failed = judge_cell("t", [], [], REF_EVAL, [{**ERROR, "evalue": "expected 4 numbers"}])
+    assert not failed.passed and "expected 4 numbers" in failed.reason
+
+
+def test_kernel_and_evaluated_observations_must_both_match():
+    ref = [obs("logits", [0.25, -1.5])]
+    assert judge_cell(
+        "t", ref, [obs("logits", [0.25, -1.5])], REF_EVAL, [obs("dev loss", 2.0)]
+    ).passed
+    assert not judge_cell("t", ref, [obs("logits", [0.0, 0.0])], REF_EVAL,
+                          [obs("dev loss", 2.0)]).passed  # fmt: skip

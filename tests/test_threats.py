@@ -12,7 +12,7 @@ import textwrap
 
 import nbformat
 import pytest
-from conftest import build_toy_course, submit
+from conftest import build_toy_course, make_course, submit
 
 from practicals import config, notebook
 from practicals.checks import MIME
@@ -327,3 +327,63 @@ def test_the_batch_records_every_student(batch):
         (root / "autograded" / "memory-bomb" / "00_toy" / "report.json").read_text()
     )
     assert report["score"] == 0.0
+
+
+# --- forged training outcomes on the real practicals ------------------------------------------
+#
+# The honest twin leaves one training exercise undone (the update is a no-op, or training stops
+# after one step); the forger is the same notebook plus a cell that silences the visible checks
+# and rebinds observe() so that every one-sided observation reports a perfect value. Training
+# outcomes are recomputed by the course's evaluator from what the cell hands in, so forging must
+# gain nothing: the forger scores exactly what its twin scores.
+
+UNDONE = {
+    "01_micrograd/micrograd": ("square_fit", "pick(300, 50)", "1"),
+    "02_makemore/makemore": ("mlp_train", "p -= lr_now * p.grad", "p -= 0 * p.grad"),
+    "03_backprop_ninja/backprop_ninja": ("mnist_train", "p -= lr * g", "p -= 0 * g"),
+}
+FORGE = attack("""
+    import practicals.checks as _checks
+    _real_observe = _checks.observe
+    def _forged(name, value, *, rtol=1e-5, atol=1e-8, cmp="close", visible=False):
+        value = 0.0 if cmp == "at_most" else 1.0 if cmp == "at_least" else value
+        _real_observe(name, value, rtol=rtol, atol=atol, cmp=cmp, visible=visible)
+    def _quiet(*args, **kwargs):
+        return None
+    _checks.observe = observe = _forged
+    _checks.check = check = _quiet
+""")
+
+
+@pytest.fixture(scope="module")
+def forged(tmp_path_factory):
+    """Each practical graded with its honest twin and its forger; returns rows and reports."""
+    root = make_course(tmp_path_factory.mktemp("forged") / "course",
+                       [key.split("/")[0] for key in UNDONE])  # fmt: skip
+    course = config.load(root)
+    for key, (cell, old, new) in UNDONE.items():
+        assignment, name = key.split("/")
+        twin = notebook.read(root / "source" / assignment / f"{name}.ipynb")
+        target = by_id(twin, cell)
+        assert old in target.source, f"{key}: the undone edit no longer applies"
+        target.source = target.source.replace(old, new)
+        submit(root, "honest-twin", assignment, f"{name}.ipynb", twin, ON_TIME)
+        submit(root, "forger", assignment, f"{name}.ipynb", with_cell(nbformat.from_dict(twin),
+               FORGE), ON_TIME)  # fmt: skip
+        grade_assignment(course, assignment, workers=2, progress=lambda _: None)
+    with open(root / "grades_long.csv", newline="") as f:
+        rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(f)}
+    return root, rows
+
+
+@pytest.mark.xdist_group("forged")
+@pytest.mark.parametrize("key", list(UNDONE))
+def test_a_forged_training_metric_scores_what_the_honest_twin_scores(forged, key):
+    root, rows = forged
+    assignment, name = key.split("/")
+    twin, forger = rows[("honest-twin", assignment)], rows[("forger", assignment)]
+    assert float(twin["score"]) < 4.0, "the undone exercise must cost the twin something"
+    assert float(forger["score"]) == float(twin["score"]), (forger, twin)
+    report = json.loads((root / "autograded" / "forger" / assignment / "report.json").read_text())
+    failed = [g for g, why in report["cells"][name].items() if why != "passed"]
+    assert failed, "the forger must lose the cells of the undone exercise"

@@ -30,7 +30,7 @@ def _network(artifact, nin, nouts=None, act=None):
         raise ValueError(f"unknown activation {artifact['act']!r}")
     params = np.asarray(artifact["params"], dtype=np.float64)
     layers, i = [], 0
-    for n_in, n_out in zip([nin, *sizes[:-1]], sizes):
+    for n_in, n_out in zip([nin, *sizes[:-1]], sizes, strict=True):
         if params.shape != (params.size,) or i + (n_in + 1) * n_out > params.size:
             raise ValueError("fewer parameters than the layer sizes need")
         block = params[i : i + (n_in + 1) * n_out].reshape(n_out, n_in + 1)
@@ -60,11 +60,20 @@ def moons_model(artifact):
     loss = np.maximum(0.0, 1.0 - labels * scores).mean() + 1e-4 * (params**2).sum()
     X_new, y_new = make_moons(n=200, noise=0.1, seed=2024)
     fresh = ((_forward(layers, act, X_new) > 0) == (np.asarray(y_new) > 0)).mean()
-    observe("moons training accuracy (recomputed)", ((scores > 0) == (labels > 0)).mean(),
-            cmp="at_least", atol=pick(0.03, 0.1))
+    observe(
+        "moons training accuracy (recomputed)",
+        ((scores > 0) == (labels > 0)).mean(),
+        cmp="at_least",
+        atol=pick(0.03, 0.1),
+    )
     observe("moons accuracy on fresh points (recomputed)", fresh, cmp="at_least", atol=0.1)
-    observe("moons final loss (recomputed)", loss, cmp="at_most", rtol=pick(1.0, 0.5),
-            atol=pick(0.02, 0.05))
+    observe(
+        "moons final loss (recomputed)",
+        loss,
+        cmp="at_most",
+        rtol=pick(1.0, 0.5),
+        atol=pick(0.02, 0.05),
+    )
 
 
 def square_model(artifact):
@@ -72,5 +81,6 @@ def square_model(artifact):
     layers, act = _network(artifact, 1)
     grid = np.linspace(-1, 1, 41)
     mse = ((_forward(layers, act, grid[:, None]) - grid**2) ** 2).mean()
-    observe("x ** 2 fit: test MSE (recomputed)", mse, cmp="at_most", rtol=0.5,
-            atol=pick(0.003, 0.01))
+    observe(
+        "x ** 2 fit: test MSE (recomputed)", mse, cmp="at_most", rtol=0.5, atol=pick(0.003, 0.01)
+    )

@@ -110,7 +110,9 @@ def check(payload: Any, limit: int, reference: Artifact | None = None) -> Artifa
         raise ArtifactError(f"{name!r} is larger than the limit of {limit:,} bytes")
     spec = _check_tensors(name, data)
     if reference is not None and spec != reference.spec:
-        raise ArtifactError(f"{name!r} does not have the expected tensors: {_diff(spec, reference.spec)}")
+        raise ArtifactError(
+            f"{name!r} does not have the expected tensors: {_diff(spec, reference.spec)}"
+        )
     return Artifact(name, fmt, data, spec)
 
 
@@ -142,7 +144,8 @@ def _check_tensors(name: str, data: str) -> dict:
     try:
         arrays = load(base64.b64decode(data, validate=True))
     except Exception as err:  # the library's own errors for a malformed file, or bad base64
-        raise ArtifactError(f"{name!r} is not a valid safetensors file ({type(err).__name__})")
+        why = type(err).__name__
+        raise ArtifactError(f"{name!r} is not a valid safetensors file ({why})") from None
     spec = {}
     for key, array in sorted(arrays.items()):
         if array.dtype.kind == "f" and not np.isfinite(array).all():
@@ -157,7 +160,8 @@ def _diff(got: dict, want: dict) -> str:
     if missing or extra:
         return f"missing {missing}, unexpected {extra}"
     key = next(k for k in sorted(want) if got[k] != want[k])
-    return f"{key!r} is {got[key][0]} of shape {got[key][1]}, expected {want[key][0]} of shape {want[key][1]}"
+    (dtype, shape), (want_dtype, want_shape) = got[key], want[key]
+    return f"{key!r} is {dtype} of shape {shape}, expected {want_dtype} of shape {want_shape}"
 
 
 @dataclass
