@@ -54,14 +54,19 @@ def _code(gid: str, text: str, **meta) -> nbformat.NotebookNode:
 def fit_notebook() -> nbformat.NotebookNode:
     cells = [
         nbformat.v4.new_markdown_cell("# Toy training practical", id="md-1"),
-        _code("imports", """
+        _code(
+            "imports",
+            """
             import torch
             from practicals.checks import check, hand_in, observe
             torch.manual_seed(0)
             X = torch.randn(64, 3)
             y = X @ torch.tensor([1.5, -2.0, 0.5]) + 0.3
-        """),
-        _code("fit", """
+        """,
+        ),
+        _code(
+            "fit",
+            """
             def fit(X, y, steps=150, lr=0.1):
                 torch.manual_seed(1)
                 model = torch.nn.Linear(3, 1)
@@ -74,8 +79,13 @@ def fit_notebook() -> nbformat.NotebookNode:
                     opt.step()
                 ### END SOLUTION
                 return model
-        """, solution=True, locked=False),
-        _code("test_fit", """
+        """,
+            solution=True,
+            locked=False,
+        ),
+        _code(
+            "test_fit",
+            """
             model = fit(X, y)
             with torch.no_grad():
                 mse = ((model(X)[:, 0] - y) ** 2).mean().item()
@@ -84,7 +94,10 @@ def fit_notebook() -> nbformat.NotebookNode:
             hand_in("linear", model.state_dict())
             hand_in("coefficients", model.weight[0].tolist() + model.bias.tolist())
             ### END HIDDEN TESTS
-        """, grade=True, points=2),
+        """,
+            grade=True,
+            points=2,
+        ),
     ]
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",

@@ -72,9 +72,13 @@ class Evaluator:
             return [_error(self._setup_error)]
         outputs: list = []
         for name, artifact in artifacts.items():
-            ran = self._kernel.run(f"{name}(_decode_artifact({artifact.format!r}, {artifact.data!r}))")
+            ran = self._kernel.run(
+                f"{name}(_decode_artifact({artifact.format!r}, {artifact.data!r}))"
+            )
             if ran.outputs is None:
-                outputs.append(_error(f"the evaluation of {name!r} did not run ({self._kernel.dead})"))
+                outputs.append(
+                    _error(f"the evaluation of {name!r} did not run ({self._kernel.dead})")
+                )
             else:
                 outputs += plain_outputs(ran.outputs)
         return outputs
@@ -86,7 +90,9 @@ class Evaluator:
 
 
 @contextmanager
-def evaluator(source: str | None, open_kernel: Callable[[], AbstractContextManager]) -> Iterator[Evaluator]:
+def evaluator(
+    source: str | None, open_kernel: Callable[[], AbstractContextManager]
+) -> Iterator[Evaluator]:
     """An Evaluator whose kernel, if it was started, is torn down on exit."""
     ev = Evaluator(source, open_kernel)
     try:

@@ -99,10 +99,14 @@ def judge_cell(
         first = error.splitlines()[0] if error else error
         return Verdict(gid, False, f"raised {first[:300]}")
     if refused:
-        return Verdict(gid, False, f"the grader refused what this cell handed in: {'; '.join(refused)}")
+        return Verdict(
+            gid, False, f"the grader refused what this cell handed in: {'; '.join(refused)}"
+        )
     failed = error_of(list(evaluated))
     if failed:
-        return Verdict(gid, False, f"what this cell handed in could not be evaluated: {failed[:300]}")
+        return Verdict(
+            gid, False, f"what this cell handed in could not be evaluated: {failed[:300]}"
+        )
     expected, expected_evaluated = observations(reference), observations(list(ref_evaluated))
     if not expected and not expected_evaluated:
         # A reference that observes nothing cannot vouch for anything: never award points.

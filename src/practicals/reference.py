@@ -39,8 +39,9 @@ class Reference:
     def to_json(self) -> dict:
         return {
             "outputs": self.outputs,
-            "artifacts": {g: {n: asdict(a) for n, a in arts.items()}
-                          for g, arts in self.artifacts.items()},  # fmt: skip
+            "artifacts": {
+                g: {n: asdict(a) for n, a in arts.items()} for g, arts in self.artifacts.items()
+            },  # fmt: skip
             "evaluated": self.evaluated,
         }
 
