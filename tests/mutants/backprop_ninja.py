@@ -122,6 +122,13 @@ MUTANTS = [
         breaks="test_training",
         why="gradient with the wrong sign: training climbs the loss",
     ),
+    Mutant(
+        cell="manual_backward",
+        old="dC.index_add_(0, Xb.reshape(-1), dembcat.reshape(-1, fw.C.shape[1]))",
+        new="pass  # dC stays zero",
+        breaks="test_training",
+        why="embedding gradient never accumulated: C is not trained (passes the visible checks, not the evaluator)",
+    ),
     # Exercise 5 (*): MNIST
     Mutant(
         cell="mnist_forward",
@@ -164,5 +171,12 @@ MUTANTS = [
         new="p += lr * g",
         breaks="star_test_mnist_train",
         why="gradient ascent",
+    ),
+    Mutant(
+        cell="mnist_backward",
+        old="dl_ds1 = dl_dx1 * dsigma(s1)",
+        new="dl_ds1 = dl_dx1",
+        breaks="star_test_mnist_train",
+        why="hidden tanh derivative forgotten: trains worse (passes the visible check, not the evaluator)",
     ),
 ]
