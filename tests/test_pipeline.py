@@ -176,9 +176,10 @@ def test_a_solution_that_fails_its_own_tests_stops_grading_with_a_clear_error(to
 def test_a_crashed_worker_costs_only_its_submission_with_a_reason():
     from practicals.assemble import Cell
     from practicals.grade import Job, _failed
+    from practicals.reference import Reference
 
     job = Job("x", "toy", [Cell("code", "square", "answer"), Cell("t", "test_square", "test")],
-              {}, ["a note"], True)  # fmt: skip
+              Reference(), None, ["a note"], True)  # fmt: skip
     result = _failed(job, "BrokenProcessPool: a worker died")
     assert [v.passed for v in result.verdicts.values()] == [False]
     assert result.notes[-1].startswith("the grader failed on this submission (BrokenProcessPool")

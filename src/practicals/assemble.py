@@ -7,7 +7,8 @@ graded as its release stub. Cells the student added (scratch work, helpers) are 
 after the known cell they followed, so that code they rely on still runs. A missing answer cell
 is left out rather than replaced by its stub: when it was only renamed, the student's code runs
 as an added cell and a stub must not overwrite it. Duplicated ids keep the first copy, as
-nbgrader's DeduplicateIds does; later copies run as added cells.
+nbgrader's DeduplicateIds does; later copies run as added cells. Student text is only ever
+run, never parsed for nbgrader markers, and any cell shape is read as something or nothing.
 """
 
 from __future__ import annotations
@@ -50,11 +51,10 @@ def assemble(source: NotebookNode, submission: NotebookNode, stubs: dict[str, st
     notes: list[str] = []
     anchor: str | None = None
     for cell in submission.cells:
-        if cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         gid = notebook.grade_id(cell)
-        text = cell.get("source", "")
-        text = "".join(text) if isinstance(text, list) else str(text)
+        text = notebook.text(cell)
         if gid in known and gid not in seen:
             seen.add(gid)
             anchor = gid

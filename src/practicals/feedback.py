@@ -1,9 +1,11 @@
 """Feedback for one student and notebook, as a self-contained HTML page.
 
 It opens with the 0-4 score, the reason for any cap and a per-exercise table, then shows the
-notebook as it ran. Hidden tests never appear: their source is cut by nbgrader's own
-ClearHiddenTests, observations are dropped, and test-cell errors keep only their message (a
-traceback would quote the hidden lines).
+notebook as it ran. Hidden tests never appear: test cells are shown as released (nbgrader's own
+ClearHiddenTests cut them from the source, in ``notebook.release_sources``), observations are
+dropped, and test-cell errors keep only their message (a traceback would quote the hidden lines).
+Student text is shown as written and never parsed for markers: nbgrader refuses a hidden-test
+marker outside a test cell, and a student may paste one anywhere.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import html
 
 import nbformat
 from nbconvert import HTMLExporter
-from nbgrader.preprocessors import ClearHiddenTests
 
 from .checks import MIME
 from .notebook import TestCell
@@ -64,15 +65,16 @@ def _safe_outputs(outputs: list, is_test: bool) -> list:
     return kept
 
 
-def render(result, tests: list[TestCell], score: float, reason: str, late: bool) -> str:
+def render(
+    result, tests: list[TestCell], released: dict[str, str], score: float, reason: str, late: bool
+) -> str:
+    """The page. ``released`` maps the source's grade ids to their release text."""
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_markdown_cell(summary(result, tests, score, reason, late)))
     for cell, outs in zip(result.cells, result.outputs, strict=True):
-        node = nbformat.v4.new_code_cell(cell.source)
-        is_test = cell.kind == "test"
-        if is_test:
-            node.metadata["nbgrader"] = {"grade": True, "solution": False}
-        node.outputs = _safe_outputs(outs or [], is_test)
+        from_source = cell.kind in ("test", "readonly")
+        node = nbformat.v4.new_code_cell(released.get(cell.grade_id, "") if from_source
+                                         else cell.source)  # fmt: skip
+        node.outputs = _safe_outputs(outs or [], cell.kind == "test")
         nb.cells.append(node)
-    nb, _ = ClearHiddenTests().preprocess(nb, {})
     return _html(nb)

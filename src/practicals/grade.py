@@ -9,6 +9,7 @@ A broken submission becomes a result with a reason; it never stops the batch.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -97,6 +98,7 @@ def execute(job: Job, limits: Limits, data: Path | None, fast: bool) -> Result:
         outputs[i] = artifacts.strip(outputs[i])
     evaluated: dict[int, list] = {}
     if any(h.artifacts for h in handed.values()):
+
         def kernel():  # a fresh kernel, forked after the student's is gone
             return sandboxed_kernel(limits, data, fast=fast, zygote=_zygote(limits, data))
 
@@ -171,6 +173,7 @@ class Plan:
     jobs: list[Job]
     submissions: dict[tuple[str, str], collect.Submission]
     tests: dict[str, list[notebook.TestCell]]  # by notebook name
+    released: dict[str, dict[str, str]]  # by notebook name: release text by grade_id
 
 
 def plan(course: Course, assignment: str, progress=print) -> Plan:
@@ -196,24 +199,32 @@ def plan(course: Course, assignment: str, progress=print) -> Plan:
     stubs = {name: assemble.release_stubs(nb) for name, nb in srcs.items()}
     jobs = []
     for sub in subs:
-        notes, cells, run = list(sub.notes), [], False
-        if sub.path is None:
-            notes.insert(0, "missing submission")
-        else:
-            try:
-                built = assemble.assemble(srcs[sub.notebook], notebook.read(sub.path),
-                                          stubs[sub.notebook])  # fmt: skip
-                cells, run = built.cells, not built.unedited
-                notes += built.notes
-                if built.unedited:
-                    notes.insert(0, "unedited release notebook")
-            except notebook.NotebookError as err:
-                notes.insert(0, f"invalid notebook: {err}")
+        notes, cells, run = _assembled(sub, srcs[sub.notebook], stubs[sub.notebook])
         if not run:  # nothing runs, but every test cell still gets its (zero) verdict
             cells = [assemble.Cell("", t.grade_id, "test") for t in tests[sub.notebook]]
         jobs.append(Job(sub.student, sub.notebook, cells, refs[sub.notebook],
                         evaluators[sub.notebook], notes, run))  # fmt: skip
-    return Plan(jobs, {(s.student, s.notebook): s for s in subs}, tests)
+    released = {name: notebook.release_sources(nb) for name, nb in srcs.items()}
+    return Plan(jobs, {(s.student, s.notebook): s for s in subs}, tests, released)
+
+
+def _assembled(
+    sub: collect.Submission, source: nbformat.NotebookNode, stubs: dict[str, str]
+) -> tuple[list[str], list[assemble.Cell], bool]:
+    """Read and assemble one submission inside its fault boundary: (notes, cells, run?)."""
+    notes = list(sub.notes)
+    if sub.path is None:
+        return ["missing submission", *notes], [], False
+    try:
+        built = assemble.assemble(source, notebook.read(sub.path), stubs)
+    except notebook.NotebookError as err:
+        return [f"invalid notebook: {err}", *notes], [], False
+    except Exception as err:  # a shape nobody foresaw costs this submission, not the batch
+        why = f"the grader could not read this submission: {type(err).__name__}: {err}"
+        return [why, *notes], [], False
+    if built.unedited:
+        return ["unedited release notebook", *notes, *built.notes], built.cells, False
+    return [*notes, *built.notes], built.cells, True
 
 
 def grade_assignment(
@@ -248,7 +259,7 @@ def grade_assignment(
             if {r.notebook for r in results[result.student]} != expected[result.student]:
                 continue
             student_results = sorted(results.pop(result.student), key=lambda r: r.notebook)
-            summary = _finish(course, assignment, student_results, work)
+            summary = _finished(course, assignment, student_results, work)
             bar.write(f"  {summary.student:24s} {summary.score:4.1f}  {summary.reason}")
             summaries.append(summary)
     bar.close()
@@ -262,6 +273,30 @@ def _failed(job: Job, why: str) -> Result:
                 if c.kind == "test"}  # fmt: skip
     notes = [*job.notes, f"the grader failed on this submission ({why}); grade it again"]
     return Result(job.student, job.notebook, verdicts, [None] * len(job.cells), job.cells, notes)
+
+
+def _finished(course: Course, assignment: str, results: list[Result], work: Plan) -> Summary:
+    """``_finish`` inside the student's fault boundary: a failure costs this student only, who
+    still gets a gradebook row (so the export lists them) and a report with the reason."""
+    try:
+        return _finish(course, assignment, results, work)
+    except Exception as err:
+        student = results[0].student
+        why = f"the grader failed while recording this submission ({type(err).__name__}: {err})"
+        reason = f"{why}; grade it again"
+        with contextlib.suppress(Exception):
+            with gradebook.opened(course.gradebook_url) as gb:
+                gb.update_or_create_student(student)
+        with contextlib.suppress(Exception):
+            _report(course, assignment, {"student": student, "assignment": assignment,
+                                         "score": 0.0, "reason": reason})  # fmt: skip
+        return Summary(student, 0.0, reason)
+
+
+def _report(course: Course, assignment: str, report: dict) -> None:
+    folder = course.root / "autograded" / report["student"] / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.json").write_text(json.dumps(report, indent=1))
 
 
 def _finish(course: Course, assignment: str, results: list[Result], work: Plan) -> Summary:
@@ -285,15 +320,11 @@ def _finish(course: Course, assignment: str, results: list[Result], work: Plan) 
             gradebook.record(gb, assignment, student, timestamp, scores)
     notes = [n for r in results for n in r.notes]
     reason = "; ".join(dict.fromkeys(notes + ([cap] if cap else [])))
-    folder = course.root / "autograded" / student / assignment
-    folder.mkdir(parents=True, exist_ok=True)
-    for r in results:
-        if any(o is not None for o in r.outputs):
-            nbformat.write(_executed(r), folder / f"{r.notebook}.ipynb")
-        html = feedback.render(r, work.tests[r.notebook], value, reason, late)
-        out = course.root / "feedback" / student / assignment / f"{r.notebook}.html"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(html, encoding="utf-8")
+    try:  # the grade is recorded: a failure here loses the pages, not the grade
+        _pages(course, assignment, results, work, value, reason, late)
+    except Exception as err:
+        why = f"the grader failed while writing the feedback ({type(err).__name__}: {err})"
+        reason = "; ".join(filter(None, [reason, why]))
     report = {
         "student": student,
         "assignment": assignment,
@@ -306,8 +337,22 @@ def _finish(course: Course, assignment: str, results: list[Result], work: Plan) 
         "busy": round(sum(r.busy for r in results), 2),
         "evaluating": round(sum(r.evaluating for r in results), 2),
     }
-    (folder / "report.json").write_text(json.dumps(report, indent=1))
+    _report(course, assignment, report)
     return Summary(student, value, reason)
+
+
+def _pages(course, assignment, results, work, value, reason, late) -> None:
+    """Write one student's autograded notebooks and feedback pages."""
+    folder = course.root / "autograded" / results[0].student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    for r in results:
+        if any(o is not None for o in r.outputs):
+            nbformat.write(_executed(r), folder / f"{r.notebook}.ipynb")
+        page = feedback.render(r, work.tests[r.notebook], work.released[r.notebook], value,
+                               reason, late)  # fmt: skip
+        out = course.root / "feedback" / r.student / assignment / f"{r.notebook}.html"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(page, encoding="utf-8")
 
 
 def _executed(result: Result) -> nbformat.NotebookNode:

@@ -37,8 +37,16 @@ def read(path: str | Path) -> NotebookNode:
 
 
 def meta(cell: NotebookNode) -> dict:
-    value = cell.get("metadata", {}).get("nbgrader", {})
+    """A cell's nbgrader metadata, or {} for any other shape a submission can give it."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    value = metadata.get("nbgrader") if isinstance(metadata, dict) else None
     return value if isinstance(value, dict) else {}
+
+
+def text(cell: NotebookNode) -> str:
+    """A cell's source as one string, whatever shape a submission gives it."""
+    value = cell.get("source", "") if isinstance(cell, dict) else ""
+    return "".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def grade_id(cell: NotebookNode) -> str | None:
@@ -83,3 +91,8 @@ def release_version(nb: NotebookNode) -> NotebookNode:
     for preprocessor in (ClearSolutions(), ClearHiddenTests()):
         copy, _ = preprocessor.preprocess(copy, {"metadata": {}})
     return copy
+
+
+def release_sources(nb: NotebookNode) -> dict[str, str]:
+    """Each nbgrader cell's text as released, by grade_id: what a student may see of it."""
+    return {grade_id(c): c.source for c in release_version(nb).cells if grade_id(c)}
