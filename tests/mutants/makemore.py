@@ -156,6 +156,13 @@ MUTANTS = [
         breaks="test_bigram_net_train",
         why="the lr argument is ignored (tiny fixed step)",
     ),
+    Mutant(
+        cell="bigram_net_train",
+        old="loss = bigram_net_loss(W, xs, ys, reg)",
+        new="loss = bigram_net_loss(W, xs[:1000], ys[:1000], reg)",
+        breaks="test_bigram_net_train",
+        why="trained on a debugging slice of 1000 pairs (passes the visible checks in fast mode)",
+    ),
     # Exercise 7: split
     Mutant(
         cell="split",
@@ -322,5 +329,12 @@ MUTANTS = [
         new="            pass",
         breaks="star_batchnorm_train",
         why="running statistics never updated: evaluation uses mean 0, variance 1",
+    ),
+    Mutant(
+        cell="mlp_train",
+        old="lr_now = lr if step < 3 * steps // 4 else lr / 10",
+        new="lr_now = lr / 10 if step < 3 * steps // 4 else lr",
+        breaks="star_batchnorm_train",
+        why="learning-rate schedule reversed (passes the visible checks in fast mode)",
     ),
 ]
