@@ -2,6 +2,7 @@
 
     make bench-grading                      # 100 micrograd submissions, both graders
     .venv/bin/python bench/grading.py --n 20 --workers 2
+    .venv/bin/python bench/grading.py --n 10 --assignment 02_makemore/makemore --ours-only
 
 The batch is a realistic mix built from the source notebook: complete, core-only, half done,
 unedited, not JSON, and every wrong implementation of tests/mutants. Both graders get the same
@@ -37,7 +38,7 @@ from practicals.demo import build  # noqa: E402
 from practicals.grade import grade_assignment, plan  # noqa: E402
 from practicals.release import release  # noqa: E402
 
-ASSIGNMENT, NOTEBOOK = "01_micrograd", "micrograd"
+ASSIGNMENT, NOTEBOOK = "01_micrograd", "micrograd"  # --assignment changes them
 MIX = ["complete"] * 4 + ["core-only"] * 2 + ["half-core"] * 2 + ["unedited", "broken-json"]
 ON_TIME = "2026-10-01 10:00:00.000000 UTC"
 
@@ -99,7 +100,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--assignment", default=f"{ASSIGNMENT}/{NOTEBOOK}",
+                        help="which practical, as assignment/notebook")  # fmt: skip
+    parser.add_argument("--ours-only", action="store_true", help="skip stock nbgrader")
     args = parser.parse_args()
+    global ASSIGNMENT, NOTEBOOK
+    ASSIGNMENT, NOTEBOOK = args.assignment.split("/")
     base = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     courses = {}
     for name in ("stock", "ours"):
@@ -111,10 +117,11 @@ def main() -> int:
     t_ref, t_ours, overhead, busy, evaluating = ours(courses["ours"], args.workers)
     print(f"reference run (once per assignment, cached): {t_ref:.1f} s")
     print(f"practicals grade: {t_ours:7.1f} s  ({t_ours / args.n:.2f} s per submission)")
-    t_stock, status = stock(courses["stock"])
+    t_stock, status = (float("nan"), None) if args.ours_only else stock(courses["stock"])
     print(f"nbgrader autograde: {t_stock:7.1f} s  ({t_stock / args.n:.2f} s per submission), "
           f"exit status {status}")  # fmt: skip
     result = {
+        "assignment": args.assignment,
         "n": args.n,
         "workers": args.workers,
         "cores": os.cpu_count(),
@@ -132,7 +139,7 @@ def main() -> int:
           f"{evaluating:.2f} s re-evaluating handed-in models")  # fmt: skip
     out = REPO / "bench" / "out"
     out.mkdir(exist_ok=True)
-    (out / "grading.json").write_text(json.dumps(result, indent=1))
+    (out / f"grading-{NOTEBOOK}.json").write_text(json.dumps(result, indent=1))
     shutil.rmtree(base, ignore_errors=True)
     return 0
 

@@ -67,10 +67,12 @@ def test_a_wrong_implementation_loses_its_points(stem, index):
 #
 # A test cell earns points only on evidence that cannot be produced without solving its exercise:
 # (a) hidden observations compared `close` or `equal`, computed by the student's code on fixed
-#     inputs, that hold ENOUGH information: at least STRONG_VALUES distinct non-integer numbers.
-#     Fewer (a boolean, a count, a shape, one or two constants) can be guessed, or read off the
-#     visible checks and the prose, and emitted as constants by a student who rebinds observe().
-#     Non-integer values computed on hidden inputs (logits, gradients, probabilities) cannot be
+#     inputs, that hold ENOUGH information: at least STRONG_VALUES distinct informative values,
+#     where a value is informative when it is a non-integer number, an integer outside
+#     [-SMALL, SMALL], or a string. Fewer, or only booleans, small integers, shapes and counts
+#     of a few items, can be guessed or read off the visible checks and the prose, and emitted as
+#     constants by a student who rebinds observe(). Several such values computed on hidden
+#     inputs (logits, gradients, probabilities, count matrices, generated names) cannot be
 #     produced without the code that computes them.
 # (b) or observations made by the trusted evaluator from what the cell handed in (a training
 #     outcome recomputed outside the student's kernel).
@@ -78,15 +80,20 @@ def test_a_wrong_implementation_loses_its_points(stem, index):
 # sits in the kernel) may add to a cell, never carry it.
 
 STRONG_VALUES = 3
+SMALL = 16
 
 
-def _numbers(value):
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return []
+def _informative(value) -> set:
+    if isinstance(value, bool) or value is None:
+        return set()
+    if isinstance(value, str):
+        return {value}
     if isinstance(value, int | float):
-        return [value]
+        if not math.isfinite(value) or (value == round(value) and abs(value) <= SMALL):
+            return set()
+        return {value}
     items = value.values() if isinstance(value, dict) else value
-    return [n for item in items for n in _numbers(item)]
+    return set().union(*(_informative(item) for item in items))
 
 
 def is_strong(outputs: list, evaluated: list) -> bool:
@@ -98,7 +105,7 @@ def is_strong(outputs: list, evaluated: list) -> bool:
         payload = payloads[-1]
         if payload.get("visible") or payload.get("cmp") not in ("close", "equal"):
             continue
-        distinct |= {n for n in _numbers(payload["value"]) if math.isfinite(n) and n != round(n)}
+        distinct |= _informative(payload["value"])
     return len(distinct) >= STRONG_VALUES
 
 
@@ -119,7 +126,10 @@ def _obs(value, cmp="close", visible=False):
 def test_the_strength_rule_refuses_what_a_constant_can_forge():
     assert not is_strong(_obs(0.93, cmp="at_least"), [])  # a one-sided metric
     assert not is_strong(_obs([0.1, 0.2, 0.3], visible=True), [])  # check_close: expected in kernel
-    assert not is_strong(_obs([337, 0, 1, 2]), [])  # counts and shapes
+    assert not is_strong(_obs([3, 0, 1, 2, True]), [])  # small counts, shapes and booleans
     assert not is_strong(_obs([0.25, 0.25, 0.5]), [])  # too few distinct values
+    assert not is_strong(_obs(["a", "a", 337]), [])
     assert is_strong(_obs([0.25, -1.5, 0.75]), [])
+    assert is_strong(_obs([[0, 4410, 1306], [1542, 0, 17]]), [])  # a matrix of counts
+    assert is_strong(_obs(["emma", "ava", "x"]), [])
     assert is_strong([], _obs(2.1, cmp="at_most"))  # recomputed by the trusted evaluator
