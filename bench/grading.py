@@ -97,6 +97,7 @@ def ours(course: Path, workers: int) -> tuple[float, float, float, float, float]
 
 
 def main() -> int:
+    global ASSIGNMENT, NOTEBOOK
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -104,7 +105,6 @@ def main() -> int:
                         help="which practical, as assignment/notebook")  # fmt: skip
     parser.add_argument("--ours-only", action="store_true", help="skip stock nbgrader")
     args = parser.parse_args()
-    global ASSIGNMENT, NOTEBOOK
     ASSIGNMENT, NOTEBOOK = args.assignment.split("/")
     base = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     courses = {}
