@@ -7,7 +7,7 @@ from practicals import notebook
 from practicals.assemble import assemble, release_stubs
 
 SOURCE = toy_notebook()
-STUBS = release_stubs(SOURCE)
+STUBS = release_stubs(SOURCE, notebook.release_sources(SOURCE))
 
 
 def student(edit=None):

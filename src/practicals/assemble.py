@@ -87,7 +87,8 @@ def assemble(source: NotebookNode, submission: NotebookNode, stubs: dict[str, st
     return Assembly(cells, notes, unedited)
 
 
-def release_stubs(source: NotebookNode) -> dict[str, str]:
-    """Each answer cell's release text (solution regions replaced by nbgrader's stub)."""
-    release = notebook.release_version(source)
-    return {notebook.grade_id(c): c.source for c in release.cells if notebook.is_answer(c)}
+def release_stubs(source: NotebookNode, released: dict[str, str]) -> dict[str, str]:
+    """Each answer cell's release text (solution regions replaced by nbgrader's stub), taken
+    from ``released``: the notebook's ``notebook.release_sources``, computed once."""
+    return {notebook.grade_id(c): released[notebook.grade_id(c)]
+            for c in source.cells if notebook.is_answer(c)}  # fmt: skip

@@ -65,7 +65,7 @@ def observe(
     tolerance, for losses and accuracies that depend on the order of random draws).
     Only the reference run's ``rtol``, ``atol`` and ``cmp`` are used by the grader.
     ``visible`` marks a value whose expected value the kernel also holds (``check_close``): it
-    may add to a test cell, but cannot carry one (see ``tests/test_contract.py``).
+    may add to a test cell, but cannot carry one (the strength rule, in CONTRIBUTING.md).
     """
     if cmp not in COMPARISONS:
         raise ValueError(f"cmp must be one of {COMPARISONS}")

@@ -196,7 +196,8 @@ def plan(course: Course, assignment: str, progress=print) -> Plan:
         evaluators[name] = evaluator_source(course.root, assignment, name)
         refs[name] = reference.reference(nb, cache, grader.limits(), data_dir(), grader.fast,
                                          evaluators[name])  # fmt: skip
-    stubs = {name: assemble.release_stubs(nb) for name, nb in srcs.items()}
+    released = {name: notebook.release_sources(nb) for name, nb in srcs.items()}
+    stubs = {name: assemble.release_stubs(nb, released[name]) for name, nb in srcs.items()}
     jobs = []
     for sub in subs:
         notes, cells, run = _assembled(sub, srcs[sub.notebook], stubs[sub.notebook])
@@ -204,7 +205,6 @@ def plan(course: Course, assignment: str, progress=print) -> Plan:
             cells = [assemble.Cell("", t.grade_id, "test") for t in tests[sub.notebook]]
         jobs.append(Job(sub.student, sub.notebook, cells, refs[sub.notebook],
                         evaluators[sub.notebook], notes, run))  # fmt: skip
-    released = {name: notebook.release_sources(nb) for name, nb in srcs.items()}
     return Plan(jobs, {(s.student, s.notebook): s for s in subs}, tests, released)
 
 
