@@ -240,3 +240,18 @@ def test_the_evaluator_runs_outside_the_kernel_and_its_cost_is_recorded(batch):
     assert report["evaluating"] > 0
     text = (root / "autograded" / "honest" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_text()
     assert MIME not in text and "handed to the grader" in text
+
+
+def test_evaluators_read_exactly_the_named_finite_float_tensors():
+    import torch
+
+    good = {"W": torch.ones(2, 2, dtype=torch.float64)}
+    assert artifacts.tensors(good, ["W"], torch.float32)["W"].dtype == torch.float32
+    for bad, reason in [
+        ({"W": torch.ones(2), "x": torch.ones(1)}, "unexpected ['x']"),
+        ({"W": torch.ones(2, dtype=torch.int64)}, "floating-point"),
+        ({"W": torch.tensor([float("nan")])}, "NaN"),
+        ([1.0], "missing ['W']"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(reason)):
+            artifacts.tensors(bad, ["W"], torch.float32)

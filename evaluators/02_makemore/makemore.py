@@ -18,6 +18,7 @@ import random
 import torch
 import torch.nn.functional as F
 
+from practicals.artifacts import tensors
 from practicals.checks import observe
 from practicals.data import load_names
 
@@ -76,24 +77,6 @@ def _held_out(words, lut):
     return {"dev": _contexts(shuffled[n1:n2], lut), "test": _contexts(shuffled[n2:], lut)}
 
 
-def _tensors(artifact, names):
-    """The artifact's tensors as float32, after checking the names, dtypes and finiteness."""
-    if not isinstance(artifact, dict) or not all(isinstance(k, str) for k in artifact):
-        raise ValueError("expected a dict of named tensors")
-    if set(artifact) != set(names):
-        missing, extra = sorted(set(names) - set(artifact)), sorted(set(artifact) - set(names))
-        raise ValueError(f"expected the tensors {sorted(names)}: missing {missing}, extra {extra}")
-    out = {}
-    for name in names:
-        t = artifact[name]
-        if not isinstance(t, torch.Tensor) or not t.dtype.is_floating_point:
-            raise ValueError(f"{name!r} should be a floating-point tensor")
-        if not torch.isfinite(t).all():
-            raise ValueError(f"{name!r} holds NaN or infinite values")
-        out[name] = t.detach().to(torch.float32)
-    return out
-
-
 def _shape(tensors, name, shape):
     if tuple(tensors[name].shape) != shape:
         raise ValueError(f"{name!r} should have shape {shape}, got {tuple(tensors[name].shape)}")
@@ -120,7 +103,7 @@ def bigram_net(artifact):
     """The one-layer bigram network W: its NLL on every bigram of the names, and how far its
     softmax is from the smoothed count model's probabilities."""
     words, lut, V = _vocab()
-    W = _tensors(artifact, ["W"])["W"]
+    W = tensors(artifact, ["W"], torch.float32)["W"]
     _shape({"W": W}, "W", (V, V))
     xs, ys = _bigrams(words, lut)
     nll = -F.log_softmax(W, dim=1)[xs, ys].mean().item()
@@ -141,7 +124,7 @@ def bigram_net(artifact):
 def mlp_model(artifact):
     """The MLP of Bengio et al.: its loss on the dev and the test splits."""
     words, lut, vocab_size = _vocab()
-    t = _tensors(artifact, ["C", "W1", "b1", "W2", "b2"])
+    t = tensors(artifact, ["C", "W1", "b1", "W2", "b2"], torch.float32)
     _, n_hidden = _mlp_sizes(t, vocab_size)
     _shape(t, "b1", (n_hidden,))
 
@@ -160,7 +143,7 @@ def bn_mlp_model(artifact):
     statistics handed in): its loss on the dev and the test splits."""
     words, lut, vocab_size = _vocab()
     names = ["C", "W1", "W2", "b2", "bn_gain", "bn_bias", "running_mean", "running_var"]
-    t = _tensors(artifact, names)
+    t = tensors(artifact, names, torch.float32)
     _, n_hidden = _mlp_sizes(t, vocab_size)
     for name in ("bn_gain", "bn_bias", "running_mean", "running_var"):
         _shape(t, name, (n_hidden,))

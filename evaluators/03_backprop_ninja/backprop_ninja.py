@@ -28,6 +28,7 @@ from functools import cache
 import torch
 import torch.nn.functional as F
 
+from practicals.artifacts import tensors
 from practicals.checks import observe
 from practicals.data import load_mnist, load_names
 
@@ -43,23 +44,6 @@ MAX_WIDTH = 4096  # no layer of this practical comes close
 
 NAMES_KEYS = ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias", "bnmean", "bnvar")
 MNIST_KEYS = ("w1", "b1", "w2", "b2")
-
-
-def _tensors(artifact, keys):
-    """The artifact's tensors in float64, after checking that it holds exactly ``keys``."""
-    if not isinstance(artifact, dict) or set(artifact) != set(keys):
-        got = sorted(artifact) if isinstance(artifact, dict) else type(artifact).__name__
-        raise ValueError(f"expected the tensors {list(keys)}, got {got}")
-    out = {}
-    for key in keys:
-        t = artifact[key]
-        if not isinstance(t, torch.Tensor) or not t.dtype.is_floating_point:
-            raise ValueError(f"{key!r} should be a floating-point tensor")
-        t = t.to(torch.float64)
-        if not torch.isfinite(t).all():
-            raise ValueError(f"{key!r} holds NaN or infinite values")
-        out[key] = t
-    return out
 
 
 def _expect_shape(tensors, key, shape):
@@ -122,7 +106,7 @@ def _names_logits(p, X):
 @torch.no_grad()
 def names_model(artifact):
     """Cross-entropy of the trained names MLP on the validation and test names."""
-    p = _tensors(artifact, NAMES_KEYS)
+    p = tensors(artifact, NAMES_KEYS, torch.float64)
     n_embd = _width(p, "C", 1, "the embedding size")
     n_hidden = _width(p, "b1", 0, "the hidden width")
     _expect_shape(p, "C", (VOCAB_SIZE, n_embd))
@@ -165,7 +149,7 @@ def _mnist_output(p, x):
 @torch.no_grad()
 def mnist_model(artifact):
     """Test and training error rates, and the training loss, of the trained MNIST MLP."""
-    p = _tensors(artifact, MNIST_KEYS)
+    p = tensors(artifact, MNIST_KEYS, torch.float64)
     n_hidden = _width(p, "b1", 0, "the hidden width")
     _expect_shape(p, "w1", (n_hidden, N_PIXELS))
     _expect_shape(p, "b1", (n_hidden,))

@@ -20,7 +20,7 @@ import base64
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +67,31 @@ def decode(fmt: str, data: str) -> Any:
 
         return load(base64.b64decode(data))
     return json.loads(data)
+
+
+def tensors(artifact: Any, names: Sequence[str], dtype: Any) -> dict:
+    """For evaluators: exactly the tensors ``names``, floating point and finite, as ``dtype``.
+
+    The worker has already checked the artifact against the solution's; an evaluator checks
+    again what its own code relies on, with a message the student can read.
+    """
+    import torch
+
+    if not isinstance(artifact, dict) or set(artifact) != set(names):
+        got = set(artifact) if isinstance(artifact, dict) else set()
+        missing, extra = sorted(set(names) - got), sorted(map(str, got - set(names)))
+        raise ValueError(
+            f"expected the tensors {sorted(names)}: missing {missing}, unexpected {extra}"
+        )
+    out = {}
+    for name in names:
+        t = artifact[name]
+        if not isinstance(t, torch.Tensor) or not t.dtype.is_floating_point:
+            raise ValueError(f"{name!r} should be a floating-point tensor")
+        if not torch.isfinite(t).all():
+            raise ValueError(f"{name!r} holds NaN or infinite values")
+        out[name] = t.detach().to(dtype)
+    return out
 
 
 # --- in the trusted worker: checking ---------------------------------------------------------
