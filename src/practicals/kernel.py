@@ -3,7 +3,7 @@
 nbclient does the messaging; this adds what grading untrusted code needs on top of it: a cap on
 each cell's output (a flood is cut, not buffered in the parent), per-cell and per-notebook
 timeouts that interrupt and carry on, and a clear record when the kernel dies. The kernel
-manager is injected, so the same runner serves the sandbox (``sandbox.py``) and the test harness.
+manager is injected, so the same runner serves the sandbox (``sandbox/``) and the test harness.
 """
 
 from __future__ import annotations

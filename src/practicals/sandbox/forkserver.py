@@ -1,29 +1,30 @@
-"""A pre-warmed fork server: import torch once per worker, fork an isolated kernel per submission.
+"""The fork server: import torch once per worker, fork an isolated kernel per submission.
 
 Starting a kernel and importing torch and matplotlib costs about 3 s of CPU, a fifth of a
-fast-mode notebook. The zygote pays it once. It runs under bubblewrap like a kernel would (only
+fast-mode notebook. The server pays it once. It runs under bubblewrap like a kernel would (only
 the Python install, the helper package and the data are mounted, read-only; no network) but
 keeps root, so that for each submission it can fork a fresh process and give it what the
 sandbox gives a kernel: new mount, pid, ipc and uts namespaces, a private ``/tmp`` and ``/proc``,
 rlimits, and the worker's own uid with no capabilities and ``no_new_privs``. Only then does the
 child start an IPython kernel. Every submission still gets a fresh, isolated process; what is
-shared with the zygote is read-only code already in memory.
+shared with the server is read-only code already in memory.
 
-Protocol on stdin/stdout, one JSON object a line: the zygote prints ``{"ready": true}``, then
-answers each request ``{"connection_file", "uid", "env", "limits", "under_tmp"}`` with
-``{"pid": ...}``.
+It speaks ``protocol.py`` on stdin and stdout. Run as ``python -m practicals.sandbox.forkserver``;
+``zygote.py`` starts it. It imports nothing of the grader's side (jupyter_client, nbclient), so
+every kernel it forks starts with only the modules that ``PRELOAD`` names.
 """
 
 from __future__ import annotations
 
 import ctypes
 import importlib
-import json
 import os
 import resource
 import signal
 import sys
 import warnings
+
+from .protocol import Ready, Spawned, SpawnRequest, send
 
 PRELOAD = (
     "numpy",
@@ -61,15 +62,14 @@ def _mount(source: str, target: str, fstype: str | None, flags: int, data: str |
     )  # fmt: skip
 
 
-def _kernel(request: dict) -> None:
+def _kernel(request: SpawnRequest) -> None:
     """In the forked child, as pid 1 of its own namespaces: isolate, drop rights, run a kernel."""
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    limits = request["limits"]
     _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
     # Read-only paths that live under /tmp (a venv in a checkout there) would vanish under the
     # private /tmp: hold them open, then bind them back, read-only, through their descriptors.
-    kept = [(path, os.open(path, os.O_PATH)) for path in request["under_tmp"]]
-    scratch = f"size={limits['scratch_mb']}m,mode=1777"
+    kept = [(path, os.open(path, os.O_PATH)) for path in request.under_tmp]
+    scratch = f"size={request.scratch_mb}m,mode=1777"
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, scratch)
     for path, fd in kept:
         os.makedirs(path, exist_ok=True)
@@ -77,24 +77,16 @@ def _kernel(request: dict) -> None:
         _mount("none", path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
         os.close(fd)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
-    mb = 1 << 20
-    for name, value in [
-        (resource.RLIMIT_AS, limits["memory_mb"] * mb),
-        (resource.RLIMIT_CPU, limits["cpu_seconds"]),
-        (resource.RLIMIT_NPROC, limits["processes"]),
-        (resource.RLIMIT_FSIZE, limits["file_mb"] * mb),
-        (resource.RLIMIT_NOFILE, 1024),
-        (resource.RLIMIT_CORE, 0),
-    ]:
-        resource.setrlimit(name, (value, value))
-    uid = request["uid"]
+    for name, value in request.rlimits.items():
+        resource.setrlimit(getattr(resource, f"RLIMIT_{name.upper()}"), (value, value))
+    uid = request.uid
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)  # from root to a plain uid: every capability is gone
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     os.chdir("/tmp")
     os.environ.clear()
-    os.environ.update(request["env"])
+    os.environ.update(request.env)
     null = os.open("/dev/null", os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
@@ -102,11 +94,11 @@ def _kernel(request: dict) -> None:
     from ipykernel.kernelapp import IPKernelApp
 
     app = IPKernelApp.instance()
-    app.initialize(["-f", request["connection_file"]])
+    app.initialize(["-f", request.connection_file])
     app.start()
 
 
-def _fork(request: dict) -> int:
+def _fork(request: SpawnRequest) -> int:
     """Fork the kernel for one request; returns the pid the grader watches and kills."""
     pid = os.fork()
     if pid:
@@ -121,7 +113,7 @@ def _fork(request: dict) -> int:
             os._exit(0)
         _, status = os.waitpid(inner, 0)
         os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
-    except BaseException:  # never return into the zygote's loop from a child
+    except BaseException:  # never return into the server's loop from a child
         os._exit(111)
 
 
@@ -133,9 +125,9 @@ def serve() -> None:
             importlib.import_module(module)
         import matplotlib.font_manager  # noqa: F401  (builds the font cache once, here)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
-    print(json.dumps({"ready": True}), flush=True)
+    send(sys.stdout, Ready())
     for line in sys.stdin:
-        print(json.dumps({"pid": _fork(json.loads(line))}), flush=True)
+        send(sys.stdout, Spawned(_fork(SpawnRequest.from_json(line))))
 
 
 if __name__ == "__main__":
