@@ -34,8 +34,10 @@ from conftest import make_course  # noqa: E402
 from mutation import load_mutants  # noqa: E402
 
 from practicals import config, notebook  # noqa: E402
+from practicals import finish as finishing  # noqa: E402
+from practicals import grade as grading  # noqa: E402
 from practicals.demo import build  # noqa: E402
-from practicals.grade import grade_assignment, plan  # noqa: E402
+from practicals.plan import plan_assignment  # noqa: E402
 from practicals.release import release  # noqa: E402
 
 ASSIGNMENT, NOTEBOOK = "01_micrograd", "micrograd"  # --assignment changes them
@@ -47,7 +49,7 @@ def batch(course: Path, n: int) -> None:
     """Write n submissions into course/submitted: every other one carries one mutant."""
     source = notebook.read(course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
     released = notebook.read(course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
-    mutants = load_mutants(NOTEBOOK)
+    mutants = load_mutants(f"{ASSIGNMENT}/{NOTEBOOK}")
     for i in range(n):
         if i % 2 == 0 and mutants:
             nb = nbformat.reads(build("complete", source, released), as_version=4)
@@ -70,30 +72,50 @@ def stock(course: Path) -> tuple[float, int]:
     is reported, not raised."""
     env = dict(os.environ, PRACTICALS_FAST="1", MPLBACKEND="Agg")
     start = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--create"],
+    stock_exporter = "--Autograde.exporter_class=nbconvert.exporters.NotebookExporter"
+    done = subprocess.run(  # the course routes `nbgrader autograde` to us: undo that here
+        [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--create", stock_exporter],
         cwd=course, env=env, capture_output=True,
     )  # fmt: skip
     return time.monotonic() - start, done.returncode
 
 
-def ours(course: Path, workers: int) -> tuple[float, float, float, float, float]:
+def _timed(fn, spent: list[float]):
+    def wrapped(*args, **kwargs):
+        start = time.monotonic()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent.append(time.monotonic() - start)
+
+    return wrapped
+
+
+def ours(course: Path, workers: int) -> tuple[float, ...]:
     """Reference-run time, then wall time, mean worker overhead, mean cell time and mean
-    evaluation time (trusted re-evaluation of handed-in models) per submission of our grader.
-    The reference run is cached across gradings, so it is timed apart."""
+    evaluation time (trusted re-evaluation of handed-in models) per submission of our grader,
+    the parent's time per student on its critical path (the finish chain) and the time of the
+    feedback pass. The reference run is cached across gradings, so it is timed apart."""
     c = config.load(course)
     start = time.monotonic()
-    plan(c, ASSIGNMENT, progress=lambda _: None)  # the solution's reference run, cached once
+    plan_assignment(
+        c, ASSIGNMENT, progress=lambda _: None
+    )  # the solution's reference run, cached once
     t_reference = time.monotonic() - start
+    finishing_s: list[float] = []
+    feedback_s: list[float] = []
+    grading.finish = _timed(finishing.finish, finishing_s)
+    grading.feedback.generate = _timed(grading.feedback.generate, feedback_s)
     start = time.monotonic()
-    grade_assignment(c, ASSIGNMENT, workers=workers, progress=lambda _: None)
+    grading.grade_assignment(c, ASSIGNMENT, workers=workers, progress=lambda _: None)
     wall = time.monotonic() - start
     reports = [json.loads(p.read_text()) for p in (course / "autograded").glob("*/*/report.json")]
     ran = [r for r in reports if r["busy"] > 0]
     overhead = sum(r["seconds"] - r["busy"] for r in ran) / max(len(ran), 1)
     busy = sum(r["busy"] for r in ran) / max(len(ran), 1)
     evaluating = sum(r["evaluating"] for r in ran) / max(len(ran), 1)
-    return t_reference, wall, overhead, busy, evaluating
+    parent = sum(finishing_s) / max(len(finishing_s), 1)
+    return t_reference, wall, overhead, busy, evaluating, parent, sum(feedback_s)
 
 
 def main() -> int:
@@ -114,7 +136,9 @@ def main() -> int:
         batch(courses[name], args.n)
     print(f"{args.n} submissions of {ASSIGNMENT}; {args.workers} workers; {platform.processor()}"
           f" {os.cpu_count()} cores")  # fmt: skip
-    t_ref, t_ours, overhead, busy, evaluating = ours(courses["ours"], args.workers)
+    t_ref, t_ours, overhead, busy, evaluating, parent, t_feedback = ours(
+        courses["ours"], args.workers
+    )
     print(f"reference run (once per assignment, cached): {t_ref:.1f} s")
     print(f"practicals grade: {t_ours:7.1f} s  ({t_ours / args.n:.2f} s per submission)")
     t_stock, status = (float("nan"), None) if args.ours_only else stock(courses["stock"])
@@ -133,13 +157,17 @@ def main() -> int:
         "overhead_per_submission_s": round(overhead, 2),
         "cells_per_submission_s": round(busy, 2),
         "evaluation_per_submission_s": round(evaluating, 2),
+        "parent_per_student_s": round(parent, 3),
+        "feedback_pass_s": round(t_feedback, 1),
     }
     print(f"speed-up: {result['speedup']}x; overhead per submission: {overhead:.2f} s "
           f"(sandbox, kernel start, judging) beside {busy:.2f} s running cells; of the overhead, "
           f"{evaluating:.2f} s re-evaluating handed-in models")  # fmt: skip
+    print(f"parent, per student on its critical path (record, write, report): {parent:.3f} s; "
+          f"feedback pass for the class, in the workers: {t_feedback:.1f} s")  # fmt: skip
     out = REPO / "bench" / "out"
     out.mkdir(exist_ok=True)
-    (out / f"grading-{NOTEBOOK}.json").write_text(json.dumps(result, indent=1))
+    (out / f"grading-{ASSIGNMENT}-{NOTEBOOK}.json").write_text(json.dumps(result, indent=1))
     shutil.rmtree(base, ignore_errors=True)
     return 0
 

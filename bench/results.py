@@ -1,10 +1,12 @@
 """Full-mode results: run every practical in full mode and print its headline numbers.
 
-    make results                  # every notebook, a few minutes each on 2 cores
-    .venv/bin/python bench/results.py micrograd
+    make results                              # every notebook, a few minutes each on 2 cores
+    .venv/bin/python bench/results.py 01_micrograd/micrograd
 
-The numbers are the notebooks' own observations (the values the grader compares), so the table
-in the README comes from the same code that students run. Writes bench/out/results.json.
+The headline numbers, their targets and public references are listed per notebook in the
+course manifest (course.toml). They are the notebooks' own observations (the values the grader
+compares), so the table in the README comes from the same code that students run. Writes
+bench/out/results.json.
 """
 
 from __future__ import annotations
@@ -15,31 +17,11 @@ import sys
 import time
 from pathlib import Path
 
-from practicals import notebook
+from practicals import manifest, notebook
 from practicals.judge import observations
 from practicals.sandbox import Limits, sandboxed_kernel
 
 REPO = Path(__file__).resolve().parent.parent
-
-# notebook -> (observation, what it is, target, public reference)
-HEADLINES = {
-    "micrograd": [
-        ("moons_train_accuracy", "moons, training accuracy", "100%", "100% (micrograd demo)"),
-        ("moons_final_loss", "moons, final loss", "about 0.011", "0.011 (micrograd demo)"),
-        ("square_fit_test_mse", "(*) fit of x^2, test MSE", "< 0.01", "-"),
-    ],
-    "makemore": [
-        ("bigram_train_nll", "bigram, training NLL", "2.45 +- 0.01", "2.454"),
-        ("mlp_dev_loss", "MLP, dev loss", "<= 2.15", "2.17 (lecture), 2.155 (re-run)"),
-        ("trigram_dev_nll", "(*) trigram, dev NLL", "<= 2.24", "2.237"),
-        ("bn_mlp_dev_loss", "(*) batchnorm MLP, dev loss", "<= 2.12", "2.105"),
-    ],
-    "backprop_ninja": [
-        ("names_train_loss", "manual-backprop MLP, train loss", "<= 2.08", "2.0705 (lecture)"),
-        ("names_val_loss", "manual-backprop MLP, val loss", "<= 2.12", "2.1099 (lecture)"),
-        ("mnist_test_error", "(*) MNIST MLP by hand, test error", "<= 15%", "about 14%"),
-    ],
-}
 
 
 def run(path: Path) -> tuple[dict, float]:
@@ -57,19 +39,20 @@ def run(path: Path) -> tuple[dict, float]:
     return found, time.monotonic() - start
 
 
-def main(names: list[str]) -> int:
+def main(keys: list[str]) -> int:
     rows, out = [], {}
-    for path in sorted((REPO / "source").glob("*/*.ipynb")):
-        if path.stem not in HEADLINES or (names and path.stem not in names):
+    entries = [n for a in manifest.load(REPO).assignments.values() for n in a.notebooks.values()]
+    for entry in entries:
+        if not entry.headlines or (keys and entry.key not in keys):
             continue
-        values, seconds = run(path)
-        print(f"{path.stem}: {seconds:.0f} s in full mode", flush=True)
-        out[path.stem] = {"seconds": round(seconds), "values": {}}
-        for name, label, target, public in HEADLINES[path.stem]:
-            value = values.get(name)
-            out[path.stem]["values"][name] = value
+        values, seconds = run(REPO / "source" / entry.assignment / f"{entry.name}.ipynb")
+        print(f"{entry.key}: {seconds:.0f} s in full mode", flush=True)
+        out[entry.key] = {"seconds": round(seconds), "values": {}}
+        for h in entry.headlines:
+            value = values.get(h.observation)
+            out[entry.key]["values"][h.observation] = value
             shown = "missing" if value is None else f"{value:.4g}"
-            rows.append(f"| {path.stem} | {label} | {shown} | {target} | {public} |")
+            rows.append(f"| {entry.name} | {h.label} | {shown} | {h.target} | {h.reference} |")
     print("\n| practical | quantity | measured | target | public reference |")
     print("|---|---|---|---|---|")
     print("\n".join(rows))

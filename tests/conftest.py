@@ -48,11 +48,15 @@ def toy_notebook() -> nbformat.NotebookNode:
     return nb
 
 
-def make_course(root: Path, assignments: list[str], extra_config: str = "") -> Path:
-    """A course folder with the repo's config and the given assignments (source and release)."""
+def make_course(
+    root: Path, assignments: list[str], extra_config: str = "", manifest: str = ""
+) -> Path:
+    """A course folder with the repo's config and manifest (plus ``manifest``, TOML appended)
+    and the given assignments (source, release and evaluators)."""
     root.mkdir(parents=True, exist_ok=True)
     config = (REPO / "nbgrader_config.py").read_text() + "\n" + extra_config
     (root / "nbgrader_config.py").write_text(config)
+    (root / "course.toml").write_text((REPO / "course.toml").read_text() + "\n" + manifest)
     for name in assignments:
         for part in ("source", "release", "evaluators"):
             if (REPO / part / name).is_dir():
@@ -60,12 +64,20 @@ def make_course(root: Path, assignments: list[str], extra_config: str = "") -> P
     return root
 
 
+TOY_MANIFEST = """
+[assignments.00_toy]
+due = 2026-10-01T12:00:00
+
+[notebooks."00_toy/toy"]
+"""
+
+
 def build_toy_course(root: Path) -> Path:
     """A course with the toy assignment, released by nbgrader."""
     from practicals import config
     from practicals.release import release
 
-    make_course(root, [], 'c.Grader.due_dates = {"00_toy": "2026-10-01 12:00:00 UTC"}\n')
+    make_course(root, [], manifest=TOY_MANIFEST)
     (root / "source" / "00_toy").mkdir(parents=True)
     nbformat.write(toy_notebook(), root / "source" / "00_toy" / "toy.ipynb")
     release(config.load(root), ["00_toy"])
@@ -88,3 +100,22 @@ def submit(root: Path, student: str, assignment: str, name: str, content, when: 
         nbformat.write(content, path)
     (folder / "timestamp.txt").write_text(when)
     return path
+
+
+def release_of(course: Path) -> nbformat.NotebookNode:
+    from practicals import notebook
+
+    return notebook.read(course / "release" / "00_toy" / "toy.ipynb")
+
+
+def answered(course: Path, square: str = "x * x", cube: str = "x ** 3") -> nbformat.NotebookNode:
+    """The toy release with both answers written in (wrong ones when asked)."""
+    from practicals import notebook
+
+    nb = release_of(course)
+    for cell in nb.cells:
+        if notebook.grade_id(cell) == "square":
+            cell.source = f"def square(x):\n    return {square}"
+        if notebook.grade_id(cell) == "cube":
+            cell.source = f"def cube(x):\n    return {cube}"
+    return nb

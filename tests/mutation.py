@@ -47,10 +47,10 @@ class Mutant:
         return source.replace(self.old, self.new, self.count)
 
 
-def load_mutants(stem: str) -> list[Mutant]:
-    """The MUTANTS list of tests/mutants/<stem>.py."""
-    path = MUTANTS_DIR / f"{stem}.py"
-    spec = importlib.util.spec_from_file_location(f"mutants_{stem}", path)
+def load_mutants(key: str) -> list[Mutant]:
+    """The MUTANTS of tests/mutants/<assignment>/<notebook>.py, for key "assignment/notebook"."""
+    path = MUTANTS_DIR / f"{key}.py"
+    spec = importlib.util.spec_from_file_location(f"mutants_{key.replace('/', '_')}", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("mutation", sys.modules[__name__])
     spec.loader.exec_module(module)
@@ -90,7 +90,7 @@ def run(path: Path, mutants: list[Mutant] | None = None) -> Report:
     start = time.monotonic()
     path = Path(path)
     nb = notebook.read(path)
-    mutants = load_mutants(path.stem) if mutants is None else mutants
+    mutants = load_mutants(f"{path.parent.name}/{path.stem}") if mutants is None else mutants
     code = [c for c in nb.cells if c.cell_type == "code"]
     index = {notebook.grade_id(c): i for i, c in enumerate(code)}
     by_breaks: dict[int, list[Mutant]] = defaultdict(list)

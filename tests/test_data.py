@@ -88,5 +88,5 @@ def test_prefetch_runs_only_the_loaders_asked_for_and_reports_failures(monkeypat
     monkeypatch.delenv(data.DATA_VAR, raising=False)
     monkeypatch.setattr(data.urllib.request, "urlopen", offline)
     assert data.prefetch(set()) == []
-    problems = data.prefetch({"load_names", "not_a_loader"})
+    problems = data.prefetch({"names", "not_a_data_set"})
     assert problems == ["Could not find the data file 'names.txt'. Tried:"]

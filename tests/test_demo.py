@@ -3,10 +3,12 @@
 import pytest
 from conftest import REPO, make_course
 
-from practicals import config
-from practicals.demo import STUDENTS, run_demo, table
+from practicals import config, manifest
+from practicals.demo import run_demo, table
 
 pytestmark = pytest.mark.xdist_group("demo")
+
+STUDENTS = {a: e.demo for a, e in manifest.load(REPO).assignments.items()}
 
 
 @pytest.fixture(scope="module")

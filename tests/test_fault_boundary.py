@@ -149,7 +149,7 @@ def test_student_text_is_shown_as_written(reported):
 
 
 def test_a_failure_in_any_step_costs_only_that_student(course, monkeypatch):
-    from practicals import feedback, gradebook
+    from practicals import autograded, gradebook
 
     def failing(fn, victim, student_of):
         def wrapped(*args, **kwargs):
@@ -161,7 +161,7 @@ def test_a_failure_in_any_step_costs_only_that_student(course, monkeypatch):
 
     monkeypatch.setattr(notebook, "read", failing(notebook.read, "unreadable", lambda path: path))
     monkeypatch.setattr(
-        feedback, "render", failing(feedback.render, "pageless", lambda r, *_: r.student)
+        autograded, "build", failing(autograded.build, "pageless", lambda r, *_: r.student)
     )
     monkeypatch.setattr(
         gradebook, "record", failing(gradebook.record, "unrecorded", lambda *a: a[2])
@@ -174,7 +174,7 @@ def test_a_failure_in_any_step_costs_only_that_student(course, monkeypatch):
     assert "the grader could not read this submission: RuntimeError: boom" in reason
     assert float(rows["pageless"]["score"]) == 4.0  # the grade stands without its page
     reason = rows["pageless"]["reason"]
-    assert "the grader failed while writing the feedback (RuntimeError: boom)" in reason
+    assert "the grader failed while writing the autograded notebook (RuntimeError: boom)" in reason
     assert float(rows["unrecorded"]["score"]) == 0.0
     assert rows["unrecorded"]["reason"].startswith(
         "the grader failed while recording this submission (RuntimeError: boom)"

@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from datetime import UTC
 
 import pytest
 
@@ -35,7 +36,7 @@ def test_moodle_folders_become_nbgrader_submissions_with_the_export_time(course)
         ("Ada Lovelace_1001_assignsubmission_file_/micrograd.ipynb", "{ada}"),
         ("Alan Turing_1002_assignsubmission_file_micrograd.ipynb", "{alan}"),  # older flat form
     ])  # fmt: skip
-    report = import_zip(z, course, "01_micrograd")
+    report = import_zip(z, course, "01_micrograd", UTC)
     assert report.imported == ["1001", "1002"] and report.problems == []
     assert (submitted(course, "1001") / "micrograd.ipynb").read_text() == "{ada}"
     stamp = (submitted(course, "1002") / "timestamp.txt").read_text()
@@ -44,7 +45,7 @@ def test_moodle_folders_become_nbgrader_submissions_with_the_export_time(course)
 
 def test_a_wrongly_named_single_notebook_is_collected_with_a_note(course):
     z = make_zip(course / "all.zip", [("Ada_1001_assignsubmission_file_/TP1 final(2).ipynb", "{}")])
-    report = import_zip(z, course, "01_micrograd")
+    report = import_zip(z, course, "01_micrograd", UTC)
     assert report.imported == ["1001"]
     assert "collected as micrograd.ipynb" in report.problems[0]
 
@@ -61,7 +62,7 @@ def test_bad_entries_are_reported_and_the_rest_is_collected(course):
         ("Eve_1005_assignsubmission_file_/micrograd.ipynb", "{eve}"),
         ("Eve_1005_assignsubmission_file_/old.ipynb", "{old}"),
     ])  # fmt: skip
-    report = import_zip(z, course, "01_micrograd")
+    report = import_zip(z, course, "01_micrograd", UTC)
     assert report.imported == ["1001", "1005"]
     text = "\n".join(report.problems)
     assert "report.pdf: not a notebook" in text
@@ -75,18 +76,18 @@ def test_bad_entries_are_reported_and_the_rest_is_collected(course):
 
 def test_entry_names_cannot_escape_the_course(course):
     z = make_zip(course / "all.zip", [("../../evil_1_assignsubmission_file_/x.ipynb", "{}")])
-    report = import_zip(z, course, "01_micrograd")
+    report = import_zip(z, course, "01_micrograd", UTC)
     assert report.imported == [] and "not a Moodle submission entry" in report.problems[0]
 
 
 def test_a_file_that_is_not_a_zip_is_a_clear_error(course):
     (course / "all.zip").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="not a readable zip file"):
-        import_zip(course / "all.zip", course, "01_micrograd")
+        import_zip(course / "all.zip", course, "01_micrograd", UTC)
 
 
 def test_an_assignment_with_several_notebooks_needs_a_name(course):
     (course / "source" / "01_micrograd" / "other.ipynb").write_text("{}")
     z = make_zip(io.BytesIO(), [])
     with pytest.raises(ValueError, match="say which with --notebook"):
-        import_zip(z, course, "01_micrograd")
+        import_zip(z, course, "01_micrograd", UTC)

@@ -14,51 +14,51 @@ from mutation import load_mutants, run
 from practicals.checks import MIME
 from practicals.judge import observations
 
-SOURCES = {p.stem: p for p in sorted((REPO / "source").glob("*/*.ipynb"))}
+SOURCES = {f"{p.parent.name}/{p.stem}": p for p in sorted((REPO / "source").glob("*/*.ipynb"))}
 _reports = {}
 
 
-def report(stem):
-    if stem not in _reports:
-        _reports[stem] = run(SOURCES[stem])
-    return _reports[stem]
+def report(key):
+    if key not in _reports:
+        _reports[key] = run(SOURCES[key])
+    return _reports[key]
 
 
-def grouped(stem, *values):
-    return pytest.param(stem, *values, marks=pytest.mark.xdist_group(f"harness-{stem}"),
-                        id="-".join([stem, *map(str, values)]))  # fmt: skip
+def grouped(key, *values):
+    return pytest.param(key, *values, marks=pytest.mark.xdist_group(f"harness-{key}"),
+                        id="-".join([key, *map(str, values)]))  # fmt: skip
 
 
-@pytest.mark.parametrize("stem", [grouped(s) for s in SOURCES])
-def test_the_solution_passes_every_test_cell_and_observes(stem):
-    failures = {g: v.reason for g, v in report(stem).solution.items() if not v.passed}
+@pytest.mark.parametrize("key", [grouped(s) for s in SOURCES])
+def test_the_solution_passes_every_test_cell_and_observes(key):
+    failures = {g: v.reason for g, v in report(key).solution.items() if not v.passed}
     assert failures == {}
 
 
-@pytest.mark.parametrize("stem", [grouped(s) for s in SOURCES])
-def test_no_test_cell_writes_to_stderr_for_the_solution(stem):
-    assert report(stem).stderr == []
+@pytest.mark.parametrize("key", [grouped(s) for s in SOURCES])
+def test_no_test_cell_writes_to_stderr_for_the_solution(key):
+    assert report(key).stderr == []
 
 
-@pytest.mark.parametrize("stem", [grouped(s) for s in SOURCES])
-def test_the_unedited_release_fails_every_test_cell(stem):
-    passing = [g for g, v in report(stem).release.items() if v.passed]
+@pytest.mark.parametrize("key", [grouped(s) for s in SOURCES])
+def test_the_unedited_release_fails_every_test_cell(key):
+    passing = [g for g, v in report(key).release.items() if v.passed]
     assert passing == []
 
 
-@pytest.mark.parametrize("stem", [grouped(s) for s in SOURCES])
-def test_every_test_cell_has_a_wrong_implementation_that_fails_it(stem):
-    broken = {m.breaks for m in load_mutants(stem)}
-    assert set(report(stem).solution) - broken == set()
+@pytest.mark.parametrize("key", [grouped(s) for s in SOURCES])
+def test_every_test_cell_has_a_wrong_implementation_that_fails_it(key):
+    broken = {m.breaks for m in load_mutants(key)}
+    assert set(report(key).solution) - broken == set()
 
 
 @pytest.mark.parametrize(
-    ("stem", "index"),
+    ("key", "index"),
     [grouped(s, i) for s in SOURCES for i in range(len(load_mutants(s)))],
 )
-def test_a_wrong_implementation_loses_its_points(stem, index):
-    mutant = load_mutants(stem)[index]
-    verdicts = [v for m, v in report(stem).mutants if m == mutant]
+def test_a_wrong_implementation_loses_its_points(key, index):
+    mutant = load_mutants(key)[index]
+    verdicts = [v for m, v in report(key).mutants if m == mutant]
     assert verdicts, f"mutant not run: {mutant.why}"
     assert not verdicts[0].passed, f"{mutant.breaks} still passes with: {mutant.why}"
 
@@ -109,9 +109,9 @@ def is_strong(outputs: list, evaluated: list) -> bool:
     return len(distinct) >= STRONG_VALUES
 
 
-@pytest.mark.parametrize("stem", [grouped(s) for s in SOURCES])
-def test_every_test_cell_rests_on_evidence_a_constant_cannot_forge(stem):
-    weak = [gid for gid, ev in report(stem).reference.items()
+@pytest.mark.parametrize("key", [grouped(s) for s in SOURCES])
+def test_every_test_cell_rests_on_evidence_a_constant_cannot_forge(key):
+    weak = [gid for gid, ev in report(key).reference.items()
             if not is_strong(ev.outputs or [], ev.evaluated)]  # fmt: skip
     assert weak == [], "hand in the trained model, or observe values computed on hidden inputs"
 

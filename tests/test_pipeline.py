@@ -5,30 +5,16 @@ import json
 
 import nbformat
 import pytest
-from conftest import build_toy_course, submit, toy_notebook
+from conftest import answered, build_toy_course, release_of, submit, toy_notebook
 
 from practicals import config, notebook
 from practicals.grade import grade_assignment
-from practicals.gradebook import opened
+from practicals.gradebook import Gradebook
 
 pytestmark = pytest.mark.xdist_group("pipeline")  # one worker grades the shared class once
 
 ON_TIME = "2026-09-30 10:00:00.000000 UTC"
 LATE = "2026-10-02 10:00:00.000000 UTC"
-
-
-def release_of(course):
-    return notebook.read(course / "release" / "00_toy" / "toy.ipynb")
-
-
-def answered(course, square="x * x", cube="x ** 3"):
-    nb = release_of(course)
-    for cell in nb.cells:
-        if notebook.grade_id(cell) == "square":
-            cell.source = f"def square(x):\n    return {square}"
-        if notebook.grade_id(cell) == "cube":
-            cell.source = f"def cube(x):\n    return {cube}"
-    return nb
 
 
 def edited(nb, fn):
@@ -62,7 +48,7 @@ def graded(tmp_path_factory):
     submit(c, "deleted-tests", "00_toy", "toy.ipynb", no_tests, ON_TIME)
     (c / "submitted" / "empty-folder" / "00_toy").mkdir(parents=True)
     course = config.load(c)
-    with opened(course.gradebook_url) as gb:
+    with Gradebook(course.gradebook_url) as gb:
         gb.update_or_create_student("never-submitted")
     grade_assignment(course, "00_toy", workers=2, progress=lambda _: None)
     with open(c / "grades_long.csv", newline="") as f:
@@ -96,11 +82,12 @@ def test_the_long_export_has_the_documented_columns_and_points(graded):
     course, rows = graded
     header = (course / "grades_long.csv").read_text().splitlines()[0]
     assert header == ("student_id,assignment,core_points,core_max,star_points,star_max,"
-                      "late,score,reason")  # fmt: skip
+                      "late,raw_score,score,reason")  # fmt: skip
     core_only = rows["core-only"]
     assert (core_only["core_points"], core_only["core_max"]) == ("2.0", "2.0")
     assert (core_only["star_points"], core_only["star_max"]) == ("0.0", "1.0")
     assert rows["late"]["late"] == "1" and rows["complete"]["late"] == "0"
+    assert (rows["late"]["raw_score"], rows["late"]["score"]) == ("4.0", "1.0")
 
 
 def test_the_wide_export_has_a_column_per_assignment_and_a_total(graded):
@@ -113,24 +100,36 @@ def test_the_wide_export_has_a_column_per_assignment_and_a_total(graded):
 
 def test_points_are_in_nbgraders_gradebook(graded):
     course, _ = graded
-    with opened(config.load(course).gradebook_url) as gb:
+    with Gradebook(config.load(course).gradebook_url) as gb:
         assert gb.find_grade("test_square", "toy", "00_toy", "complete").score == 2
         assert gb.find_grade("star_test_cube", "toy", "00_toy", "core-only").score == 0
         assert gb.find_submission("00_toy", "late").timestamp.day == 2
 
 
-def test_an_override_in_the_gradebook_shows_in_the_next_export(graded):
+def test_an_override_in_the_gradebook_shows_in_the_export_and_the_regenerated_feedback(graded):
+    from practicals import feedback
     from practicals.export import write
 
     course, _ = graded
-    with opened(config.load(course).gradebook_url) as gb:
-        grade = gb.find_grade("star_test_cube", "toy", "00_toy", "core-only")
+    with Gradebook(config.load(course).gradebook_url) as gb:
+        grade = gb.find_grade("star_test_cube", "toy", "00_toy", "dies")
         grade.manual_score = 1
         gb.db.commit()
     write(config.load(course))
     with open(course / "grades_long.csv", newline="") as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
-    assert float(rows["core-only"]["score"]) == 4.0
+    assert float(rows["dies"]["score"]) == 4.0
+    with Gradebook(config.load(course).gradebook_url) as gb:  # formgrader takes 2 of 1 point
+        gb.find_grade("test_square", "toy", "00_toy", "dies").manual_score = 5
+        gb.db.commit()
+    write(config.load(course))
+    with open(course / "grades_long.csv", newline="") as f:
+        dies = {r["student_id"]: r for r in csv.DictReader(f)}["dies"]
+    assert (dies["core_points"], float(dies["score"])) == ("2.0", 4.0)  # capped at its points
+    page = course / "feedback" / "dies" / "00_toy" / "toy.html"
+    assert "Score: 2 / 4" in page.read_text()
+    assert feedback.generate(config.load(course), "00_toy", ["dies"]) == {}
+    assert "Score: 4 / 4" in page.read_text() and "set by your instructor" in page.read_text()
 
 
 def test_feedback_shows_results_and_messages_but_never_hidden_tests(graded):
@@ -175,12 +174,14 @@ def test_a_solution_that_fails_its_own_tests_stops_grading_with_a_clear_error(to
 
 def test_a_crashed_worker_costs_only_its_submission_with_a_reason():
     from practicals.assemble import Cell
-    from practicals.grade import Job, _failed
+    from practicals.notebook import Kind
+    from practicals.plan import Job
     from practicals.reference import Reference
+    from practicals.worker import failed
 
-    job = Job("x", "toy", [Cell("code", "square", "answer"), Cell("t", "test_square", "test")],
-              Reference(), None, ["a note"], True)  # fmt: skip
-    result = _failed(job, "BrokenProcessPool: a worker died")
+    cells = [Cell("code", "square", Kind.ANSWER), Cell("t", "test_square", Kind.TEST)]
+    job = Job("x", "toy", cells, Reference(), None, ["a note"], True, set())
+    result = failed(job, "BrokenProcessPool: a worker died")
     assert [v.passed for v in result.verdicts.values()] == [False]
     assert result.notes[-1].startswith("the grader failed on this submission (BrokenProcessPool")
     assert result.outputs == [None, None]

@@ -17,7 +17,7 @@ from conftest import build_toy_course, make_course, submit
 from practicals import config, notebook
 from practicals.checks import MIME
 from practicals.grade import grade_assignment
-from practicals.gradebook import opened
+from practicals.gradebook import Gradebook
 
 pytestmark = pytest.mark.xdist_group("threats")
 
@@ -243,7 +243,7 @@ def autograded_text(root, student):
     path = root / "autograded" / student / "00_toy" / "toy.ipynb"
     if not path.exists():
         return ""
-    outputs = [o for c in nbformat.read(path, 4).cells for o in c.outputs]
+    outputs = [o for c in nbformat.read(path, 4).cells for o in c.get("outputs", [])]
     return json.dumps(outputs)
 
 
@@ -296,7 +296,7 @@ def test_a_late_student_cannot_rewrite_its_timestamp(batch):
     assert "LEAK" not in autograded_text(root, "rewrite-own-timestamp")
     stamp = (root / "submitted" / "rewrite-own-timestamp" / "00_toy" / "timestamp.txt").read_text()
     assert stamp == LATE
-    with opened(config.load(root).gradebook_url) as gb:
+    with Gradebook(config.load(root).gradebook_url) as gb:
         assert gb.find_submission("00_toy", "rewrite-own-timestamp").timestamp.year == 2026
     assert_honest_untouched(rows)
 

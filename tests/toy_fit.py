@@ -14,7 +14,7 @@ import nbformat
 from conftest import grader_meta, make_course
 
 ASSIGNMENT, NOTEBOOK = "00_fit", "fit"
-DUE = 'c.Grader.due_dates = {"00_fit": "2026-10-01 12:00:00 UTC"}\n'
+MANIFEST = '[assignments.00_fit]\ndue = 2026-10-01T12:00:00\n\n[notebooks."00_fit/fit"]\n'
 
 EVALUATOR = '''
 """Held-out error of the toy linear model, recomputed from what the test cell handed in."""
@@ -110,7 +110,7 @@ def build_fit_course(root: Path) -> Path:
     from practicals import config
     from practicals.release import release
 
-    make_course(root, [], DUE)
+    make_course(root, [], manifest=MANIFEST)
     (root / "source" / ASSIGNMENT).mkdir(parents=True)
     nbformat.write(fit_notebook(), root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
     (root / "evaluators" / ASSIGNMENT).mkdir(parents=True)

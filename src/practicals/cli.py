@@ -22,9 +22,21 @@ def _grade(args) -> int:
     from .grade import grade_assignment
 
     course = config.load(args.course)
-    summaries = grade_assignment(course, args.assignment, workers=args.workers)
-    print(f"graded {len(summaries)} students; wrote grades.csv and grades_long.csv")
+    grades = grade_assignment(course, args.assignment, workers=args.workers,
+                              students=args.student or None)  # fmt: skip
+    print(f"graded {len(grades)} students; wrote grades.csv and grades_long.csv")
     return 0
+
+
+def _feedback(args) -> int:
+    from .feedback import generate
+
+    course = config.load(args.course)
+    problems = generate(course, args.assignment, args.student or None)
+    for student, problem in sorted(problems.items()):
+        print(f"  {student}: {problem}", file=sys.stderr)
+    print(f"wrote the feedback of {args.assignment} into feedback/, from the gradebook")
+    return 1 if problems else 0
 
 
 def _export(args) -> int:
@@ -39,7 +51,8 @@ def _import_lms(args) -> int:
     from .lms import import_zip
 
     course = config.load(args.course)
-    report = import_zip(Path(args.zip), course.root, args.assignment, args.notebook)
+    zone = course.manifest.timezone
+    report = import_zip(Path(args.zip), course.root, args.assignment, zone, args.notebook)
     for line in report.lines():
         print(line)
     return 0 if report.imported else 1
@@ -69,7 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("grade", help="grade every submission of an assignment, safely, in parallel")
     p.add_argument("assignment")
     p.add_argument("--workers", type=int, default=None, help="parallel kernels (default: cores)")
+    p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.set_defaults(func=_grade)
+
+    p = sub.add_parser("feedback", help="render the feedback again from the gradebook "
+                       "(after overrides in formgrader)")  # fmt: skip
+    p.add_argument("assignment")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.set_defaults(func=_feedback)
 
     p = sub.add_parser("export", help="write grades.csv and grades_long.csv from the gradebook")
     p.set_defaults(func=_export)

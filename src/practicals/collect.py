@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from nbgrader.utils import parse_utc
+from nbgrader.coursedir import CourseDirectory
 
 
 @dataclass
@@ -25,13 +25,13 @@ class Submission:
 
 def read_timestamp(folder: Path) -> tuple[datetime | None, str | None]:
     """The collection time of a submission folder, or None with a note saying why."""
-    stamp = folder / "timestamp.txt"
-    if not stamp.is_file():
-        return None, "no timestamp.txt from the collection: treated as on time"
     try:
-        return parse_utc(stamp.read_text().strip()), None
-    except Exception:  # dateutil raises ParserError, ValueError or OverflowError
+        found = CourseDirectory().get_existing_timestamp(str(folder))
+    except Exception:  # nbgrader 0.9 fails on a bad string with an AttributeError of its own
         return None, "unreadable timestamp.txt: treated as on time"
+    if found is None:
+        return None, "no timestamp.txt from the collection: treated as on time"
+    return found, None
 
 
 def find(root: Path, assignment: str, notebooks: list[str], students: set[str]) -> list[Submission]:

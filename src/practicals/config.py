@@ -1,19 +1,22 @@
-"""The course's settings, read from nbgrader_config.py next to nbgrader's own.
+"""The course's settings: the grader's and the scale's from nbgrader_config.py, the facts of
+each assignment from the manifest (course.toml).
 
-nbgrader's apps ignore these sections; ``practicals`` reads them with the same traitlets loader,
-so one file configures the whole course.
+nbgrader's apps ignore the ``Grader`` and ``Scale`` sections; ``practicals`` reads them with the
+same traitlets loader, so one file configures nbgrader and the grader alike.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-from traitlets import Bool, Dict, Float, Int, Unicode
+from traitlets import Bool, Float, Int
 from traitlets.config import Configurable
 from traitlets.config.loader import Config, PyFileConfigLoader
 
+from . import manifest
 from .sandbox import Limits
 from .scale import Policy
 
@@ -34,9 +37,6 @@ class Grader(Configurable):
     """The safe parallel autograder."""
 
     workers = Int(0, help="Parallel kernels; 0 means one per CPU core.").tag(config=True)
-    due_dates = Dict(
-        value_trait=Unicode(), help="Assignment name -> due date, e.g. '2026-10-05 18:00 UTC'."
-    ).tag(config=True)
     fast = Bool(True, help="Grade in fast mode (PRACTICALS_FAST=1).").tag(config=True)
     require_isolation = Bool(
         False, help="Refuse to grade where kernels cannot be isolated, instead of warning."
@@ -77,6 +77,11 @@ class Course:
     @property
     def gradebook_url(self) -> str:
         return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    @cached_property
+    def manifest(self) -> manifest.Manifest:
+        """The course manifest, read on first use (a ManifestError says what to fix)."""
+        return manifest.load(self.root)
 
 
 def load(root: str | Path = ".") -> Course:

@@ -175,11 +175,11 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0):
     return [xs[i] for i in order], [ys[i] for i in order]
 
 
-def prefetch(loaders: set[str]) -> list[str]:
-    """Run the named loaders once (``load_names``...), filling the cache for a grader whose
-    kernels have no network. Returns one line per data set that could not be had."""
+def prefetch(data_sets: set[str]) -> list[str]:
+    """Load the named data sets once (as the course manifest lists them), filling the cache for
+    a grader whose kernels have no network. Returns one line per data set that could not be had."""
     problems = []
-    for name in sorted(loaders & set(LOADERS)):
+    for name in sorted(data_sets & set(LOADERS)):
         try:
             LOADERS[name]()
         except DataNotFoundError as err:
@@ -187,4 +187,5 @@ def prefetch(loaders: set[str]) -> list[str]:
     return problems
 
 
-LOADERS = {"load_names": load_names, "load_shakespeare": load_shakespeare, "load_mnist": load_mnist}
+# By data set name, as the course manifest (course.toml) lists them; each is ``load_<name>``.
+LOADERS = {"names": load_names, "shakespeare": load_shakespeare, "mnist": load_mnist}

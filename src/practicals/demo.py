@@ -1,5 +1,6 @@
 """The demo class: synthetic students built from the source notebooks, each with a known score.
 
+Each assignment's demo students and their expected scores are listed in the course manifest.
 ``make demo`` builds them into ``submitted/``, grades every assignment through the real
 pipeline and prints the 0-4 table beside the expected scores; the suite asserts the same table.
 """
@@ -8,42 +9,14 @@ from __future__ import annotations
 
 import csv
 import shutil
-from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import nbformat
-from nbgrader.utils import parse_utc
 
 from . import notebook
 from .config import Course
 
 DIES = "import os\nos._exit(1)  # demo: the kernel dies here, midway through the notebook"
-
-
-@dataclass(frozen=True)
-class Student:
-    name: str
-    expected: str  # what the table shows; the tests assert it
-    late: bool = False
-
-
-STUDENTS = {
-    "01_micrograd": [
-        Student("complete", "4"),
-        Student("unedited", "0"),
-        Student("core-only", "2"),
-        Student("late", "1", late=True),
-        Student("half-core", "about 1"),
-        Student("kernel-dies", "what ran, with a reason"),
-        Student("broken-json", "0, with a reason"),
-    ],
-    "02_makemore": [Student("complete", "4"), Student("core-only", "2"), Student("unedited", "0")],
-    "03_backprop_ninja": [
-        Student("complete", "4"),
-        Student("core-only", "2"),
-        Student("unedited", "0"),
-    ],
-}
 
 
 def _star_answers(source: nbformat.NotebookNode) -> set[str]:
@@ -102,16 +75,16 @@ def build(kind: str, source: nbformat.NotebookNode, release: nbformat.NotebookNo
 def make_class(course: Course) -> list[str]:
     """Write every demo submission into submitted/; returns the assignments it covers."""
     covered = []
-    for assignment, students in STUDENTS.items():
+    for assignment, entry in course.manifest.assignments.items():
         src_dir = course.root / "source" / assignment
-        if not src_dir.is_dir():
+        if not src_dir.is_dir() or not entry.demo:
             continue
         covered.append(assignment)
-        due = parse_utc(course.grader.due_dates.get(assignment, "2026-01-01 00:00:00 UTC"))
+        due = entry.due or datetime(2026, 1, 1, tzinfo=UTC)
         for path in sorted(src_dir.glob("*.ipynb")):
             source = notebook.read(path)
             release = notebook.read(course.root / "release" / assignment / path.name)
-            for student in students:
+            for student in entry.demo:
                 folder = course.root / "submitted" / f"demo-{student.name}" / assignment
                 folder.mkdir(parents=True, exist_ok=True)
                 (folder / path.name).write_text(build(student.name, source, release))
@@ -122,9 +95,8 @@ def make_class(course: Course) -> list[str]:
 
 def table(course: Course) -> list[dict]:
     """The demo rows of grades_long.csv, with the expected score beside each."""
-    expected = {
-        (f"demo-{s.name}", a): s.expected for a, students in STUDENTS.items() for s in students
-    }
+    entries = course.manifest.assignments.items()
+    expected = {(f"demo-{s.name}", a): s.expected for a, entry in entries for s in entry.demo}
     if not (course.root / "grades_long.csv").is_file():  # nothing could be graded
         return []
     with open(course.root / "grades_long.csv", newline="") as f:

@@ -1,22 +1,31 @@
-"""Feedback for one student and notebook, as a self-contained HTML page.
+"""Feedback for one student and notebook, as a self-contained HTML page, from the gradebook.
 
 It opens with the 0-4 score, the reason for any cap and a per-exercise table, then shows the
-notebook as it ran. Hidden tests never appear: test cells are shown as released (nbgrader's own
-ClearHiddenTests cut them from the source, in ``notebook.release_sources``), observations are
-dropped, and test-cell errors keep only their message (a traceback would quote the hidden lines).
-Student text is shown as written and never parsed for markers: nbgrader refuses a hidden-test
-marker outside a test cell, and a student may paste one anywhere.
+notebook as it ran. It is drawn from what grading wrote (the autograded notebook and
+report.json) and from the gradebook as it is now, so it follows an instructor's overrides:
+``practicals feedback ASSIGNMENT``, and formgrader's "Generate Feedback" button (through
+``formgrader.FeedbackExporter``), render it again.
+
+Hidden tests never appear: test and read-only cells are shown as released (nbgrader's own
+ClearHiddenTests cut them, in ``notebook.release_cells``), and test-cell errors keep only their
+message (a traceback would quote the hidden lines). Student text is shown as written, never
+parsed for markers, and every output is inert; the page's Content-Security-Policy forbids
+scripts besides.
 """
 
 from __future__ import annotations
 
 import html
+from concurrent.futures import Executor
+from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
+from nbgrader.api import Gradebook, MissingEntry
 
-from .checks import MIME
-from .notebook import TestCell
+from . import config, gradebook, inert, notebook, reports
+from .grades import StudentGrade
+from .notebook import Kind
 
 _exporter: HTMLExporter | None = None
 
@@ -26,37 +35,31 @@ def _html(nb: nbformat.NotebookNode) -> str:
     if _exporter is None:  # building the exporter loads its templates: once per process
         _exporter = HTMLExporter(template_name="lab")
     body, _ = _exporter.from_notebook_node(nb)
-    return body
+    return inert.with_csp(body)
 
 
-def summary(result, tests: list[TestCell], score: float, reason: str, late: bool) -> str:
-    """The markdown that heads the page."""
+def summary(grade: StudentGrade, name: str, rows: list[tuple[str, float, float, str]]) -> str:
+    """The markdown that heads the page; ``rows`` are (grade id, earned, points, result)."""
+    cap = f"; {grade.raw_score:g} before the late cap" if grade.score != grade.raw_score else ""
     lines = [
-        f"# Feedback: {result.notebook}, student {result.student}",
+        f"# Feedback: {name}, student {grade.student}",
         "",
-        f"**Score: {score:g} / 4**" + (f" ({reason})" if reason else ""),
+        f"**Score: {grade.score:g} / 4**" + (f" ({grade.reason}{cap})" if grade.reason else ""),
         "",
         "| test cell | points | result |",
         "|---|---|---|",
     ]
-    for t in tests:
-        verdict = result.verdicts.get(t.grade_id)
-        earned = t.points if verdict and verdict.passed else 0
-        status = "passed" if verdict and verdict.passed else (verdict.reason if verdict else "")
-        star = " (*)" if t.star else ""
-        lines.append(
-            f"| `{t.grade_id}`{star} | {earned:g} / {t.points:g} | {html.escape(status)} |"
-        )
-    if late:
+    for gid, earned, points, result in rows:
+        star = " (*)" if notebook.is_star(gid) else ""
+        lines.append(f"| `{gid}`{star} | {earned:g} / {points:g} | {html.escape(result)} |")
+    if grade.late:
         lines += ["", "This submission was collected after the due date."]
-    return "\n".join(lines)
+    return inert.markdown("\n".join(lines))
 
 
-def _safe_outputs(outputs: list, is_test: bool) -> list:
+def _shown_outputs(outputs: list, is_test: bool) -> list:
     kept = []
-    for out in outputs:
-        if MIME in out.get("data", {}):
-            continue
+    for out in inert.outputs(outputs):
         if is_test and out.get("output_type") == "error":
             text = f"{out.get('ename')}: {out.get('evalue')}\n"
             kept.append(nbformat.v4.new_output("stream", name="stderr", text=text))
@@ -65,16 +68,81 @@ def _safe_outputs(outputs: list, is_test: bool) -> list:
     return kept
 
 
-def render(
-    result, tests: list[TestCell], released: dict[str, str], score: float, reason: str, late: bool
+def page(
+    course: config.Course,
+    assignment: str,
+    student: str,
+    name: str,
+    released: dict[str, nbformat.NotebookNode],
 ) -> str:
-    """The page. ``released`` maps the source's grade ids to their release text."""
+    """The page of one student's notebook; ``released`` is the notebook's release cells."""
+    graded = notebook.read(course.root / "autograded" / student / assignment / f"{name}.ipynb")
+    verdicts = reports.read(course.root, student, assignment).get("cells", {}).get(name, {})
+    with Gradebook(course.gradebook_url) as gb:
+        grade = gradebook.student_grades(gb, assignment, reports.notes_of(course.root, assignment),
+                                         course.scale.policy(), [student])[0]  # fmt: skip
+        rows = []
+        for gid, cell in released.items():
+            if not notebook.is_test(cell):
+                continue
+            try:
+                found = gb.find_grade(gid, name, assignment, student)
+                earned, manual = gradebook.earned_points(found), found.manual_score is not None
+            except MissingEntry:
+                earned, manual = 0.0, False
+            result = "set by your instructor" if manual else verdicts.get(gid, "")
+            rows.append((gid, earned, notebook.meta(cell)["points"], result))
     nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_markdown_cell(summary(result, tests, score, reason, late)))
-    for cell, outs in zip(result.cells, result.outputs, strict=True):
-        from_source = cell.kind in ("test", "readonly")
-        node = nbformat.v4.new_code_cell(released.get(cell.grade_id, "") if from_source
-                                         else cell.source)  # fmt: skip
-        node.outputs = _safe_outputs(outs or [], cell.kind == "test")
+    nb.cells.append(nbformat.v4.new_markdown_cell(summary(grade, name, rows)))
+    for cell in graded.cells:
+        kind = cell.get("metadata", {}).get("practicals", {}).get("kind")
+        gid = notebook.grade_id(cell)
+        if cell.cell_type != "code":
+            nb.cells.append(nbformat.v4.new_markdown_cell(inert.markdown(notebook.text(cell))))
+            continue
+        from_source = kind in (Kind.TEST, Kind.READONLY)
+        text = released[gid].source if from_source and gid in released else notebook.text(cell)
+        node = nbformat.v4.new_code_cell(text)
+        node.outputs = _shown_outputs(cell.get("outputs", []), kind == Kind.TEST)
         nb.cells.append(node)
     return _html(nb)
+
+
+def _render(page_of: tuple[Path, str, str, str]) -> str | None:
+    """Write one page; returns why it could not be, or None. Runs in a worker process."""
+    root, assignment, student, name = page_of
+    course = config.load(root)
+    try:
+        released = notebook.release_cells(notebook.read(root / "source" / assignment /
+                                                        f"{name}.ipynb"))  # fmt: skip
+        text = page(course, assignment, student, name, released)
+        out = root / "feedback" / student / assignment / f"{name}.html"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except Exception as err:  # one page lost, never the batch
+        return f"the grader failed while writing the feedback ({type(err).__name__}: {err})"
+    return None
+
+
+class _InProcess:
+    map = staticmethod(lambda fn, items: [fn(item) for item in items])
+
+
+def generate(
+    course: config.Course,
+    assignment: str,
+    students: list[str] | None = None,
+    pool: Executor | None = None,
+) -> dict[str, str]:
+    """Render the feedback of every autograded notebook of ``assignment`` (or of ``students``),
+    in ``pool`` when given; returns, by student, why a page could not be written."""
+    folder = course.root / "autograded"
+    pages = sorted((p.parts[-3], p.stem) for p in folder.glob(f"*/{assignment}/*.ipynb")
+                   if students is None or p.parts[-3] in students)  # fmt: skip
+    args = [(course.root, assignment, s, n) for s, n in pages]
+    done = (pool or _InProcess()).map(_render, args)
+    problems = {}
+    for (student, _), problem in zip(pages, done, strict=True):
+        if problem:
+            problems[student] = problem
+    return problems

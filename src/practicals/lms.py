@@ -4,7 +4,8 @@ Moodle's "Download all submissions" is the first case. Its entries are named
 ``<Full Name>_<participant id>_assignsubmission_file_/<file>`` (one folder per student), or
 ``<Full Name>_<participant id>_assignsubmission_file_<file>`` (older, flat). The participant id
 becomes the student id. The collection time is the entry's time in the zip, which Moodle sets
-to the file's submission time; it is written to ``timestamp.txt``.
+to the file's submission time in the server's local time, with no zone: it is read in the
+course's time zone (course.toml) and written to ``timestamp.txt`` in UTC.
 
 nbgrader's ``zip_collect`` expects one regular expression over file names and stops at what
 it cannot match; an importer of our own reports each bad entry (wrong name, not a notebook,
@@ -18,6 +19,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 MOODLE = re.compile(
     r"^(?P<name>[^/_]+)_(?P<id>\d+)_assign(?:submission|feedback)_[a-z]+_/?(?P<file>.+)$"
@@ -44,8 +46,11 @@ def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | Non
     return None if len(data) > MAX_FILE else data
 
 
-def import_zip(zip_path: Path, root: Path, assignment: str, notebook: str | None = None):
-    """Write ``submitted/<id>/<assignment>/<notebook>.ipynb`` and ``timestamp.txt`` per student."""
+def import_zip(
+    zip_path: Path, root: Path, assignment: str, zone: ZoneInfo, notebook: str | None = None
+) -> ImportReport:
+    """Write ``submitted/<id>/<assignment>/<notebook>.ipynb`` and ``timestamp.txt`` per student;
+    ``zone`` is the course's time zone, in which the zip's entry times are written."""
     if notebook is None:
         names = sorted(p.stem for p in (root / "source" / assignment).glob("*.ipynb"))
         if len(names) != 1:
@@ -83,7 +88,7 @@ def import_zip(zip_path: Path, root: Path, assignment: str, notebook: str | None
             folder = root / "submitted" / student / assignment
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{notebook}.ipynb").write_bytes(data)
-            when = datetime(*chosen.date_time, tzinfo=UTC)
+            when = datetime(*chosen.date_time, tzinfo=zone).astimezone(UTC)
             (folder / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
             report.imported.append(student)
     return report

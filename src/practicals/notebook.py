@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import nbformat
@@ -83,16 +84,59 @@ def test_cells(nb: NotebookNode) -> list[TestCell]:
     ]
 
 
-def release_version(nb: NotebookNode) -> NotebookNode:
-    """What students get: solutions stubbed and hidden tests cut, by nbgrader's preprocessors."""
-    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+class Kind(StrEnum):
+    """What a cell is to the grader."""
 
+    ANSWER = "answer"  # the student writes it (nbgrader: solution)
+    TEST = "test"  # graded, always run as the source has it (nbgrader: grade)
+    READONLY = "readonly"  # the source's own code, always run as the source has it
+    ADDED = "added"  # a code cell the student added
+    MARKDOWN = "markdown"  # text of the submission: shown, never run
+
+
+def kind_of(cell: NotebookNode) -> Kind:
+    """The kind of a source notebook's cell."""
+    if cell.get("cell_type") != "code":
+        return Kind.MARKDOWN
+    if is_test(cell):
+        return Kind.TEST
+    if is_answer(cell):
+        return Kind.ANSWER
+    return Kind.READONLY
+
+
+def _preprocessed(nb: NotebookNode, preprocessors) -> NotebookNode:
     copy = nbformat.from_dict(json.loads(json.dumps(nb)))
-    for preprocessor in (ClearSolutions(), ClearHiddenTests()):
+    for preprocessor in preprocessors:
         copy, _ = preprocessor.preprocess(copy, {"metadata": {}})
     return copy
 
 
-def release_sources(nb: NotebookNode) -> dict[str, str]:
-    """Each nbgrader cell's text as released, by grade_id: what a student may see of it."""
-    return {grade_id(c): c.source for c in release_version(nb).cells if grade_id(c)}
+def stubbed(nb: NotebookNode) -> NotebookNode:
+    """The source as ``nbgrader generate_assignment`` records it in the gradebook: solutions
+    replaced by their stub, and each nbgrader cell's checksum computed (``compute_checksum``)."""
+    from nbgrader.preprocessors import ClearSolutions, ComputeChecksums
+
+    return _preprocessed(nb, (ClearSolutions(), ComputeChecksums()))
+
+
+def release_version(nb: NotebookNode) -> NotebookNode:
+    """What students get: the stubbed source with its hidden tests cut, by nbgrader."""
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    return _preprocessed(stubbed(nb), (ClearHiddenTests(),))
+
+
+def release_cells(nb: NotebookNode) -> dict[str, NotebookNode]:
+    """Each nbgrader cell as released, by grade_id: what a student may see of it, with the
+    checksum that tells an answer left as released."""
+    return {grade_id(c): c for c in release_version(nb).cells if grade_id(c)}
+
+
+def unanswered(released: NotebookNode, text: str) -> bool:
+    """True when an answer cell's text is still the release stub, by nbgrader's checksum."""
+    from nbgrader.utils import compute_checksum
+
+    cell = nbformat.from_dict(json.loads(json.dumps(released)))
+    cell.source = text
+    return compute_checksum(cell) == meta(released).get("checksum")
