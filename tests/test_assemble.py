@@ -8,7 +8,7 @@ from practicals.assemble import assemble
 from practicals.notebook import Kind
 
 SOURCE = toy_notebook()
-RELEASED = notebook.release_cells(SOURCE)
+RELEASED = notebook.release_cells(notebook.release_version(SOURCE))
 
 
 def student(edit=None):

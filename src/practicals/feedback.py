@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 from concurrent.futures import Executor
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -115,14 +116,25 @@ def page(
     return _html(nb)
 
 
+@cache
+def _released(source: Path, modified: float) -> dict[str, nbformat.NotebookNode]:
+    """The release cells of a source notebook, once per process (and version of the file)."""
+    return notebook.release_cells(notebook.release_version(notebook.read(source)))
+
+
+def student_page(course: config.Course, assignment: str, student: str, name: str) -> str:
+    """``page``, with the release cells taken from the course's source notebook."""
+    source = course.root / "source" / assignment / f"{name}.ipynb"
+    released = _released(source, source.stat().st_mtime)
+    return page(course, assignment, student, name, released)
+
+
 def _render(page_of: tuple[Path, str, str, str]) -> str | None:
     """Write one page; returns why it could not be, or None. Runs in a worker process."""
     root, assignment, student, name = page_of
     course = config.load(root)
     try:
-        released = notebook.release_cells(notebook.read(root / "source" / assignment /
-                                                        f"{name}.ipynb"))  # fmt: skip
-        text = page(course, assignment, student, name, released)
+        text = student_page(course, assignment, student, name)
         out = root / "feedback" / student / assignment / f"{name}.html"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from nbconvert.exporters import HTMLExporter, NotebookExporter
 
-from . import config, notebook
+from . import config
 
 
 class SandboxedAutograde(NotebookExporter):
@@ -55,11 +55,9 @@ class FeedbackExporter(HTMLExporter):
     def from_notebook_node(self, nb, resources=None, **kw):
         resources = dict(resources or {})
         ids = resources["nbgrader"]
-        from .feedback import page
+        from .feedback import student_page
 
         course = config.load(Path(os.getcwd()))
-        source = course.root / "source" / ids["assignment"] / f"{ids['notebook']}.ipynb"
-        released = notebook.release_cells(notebook.read(source))
-        text = page(course, ids["assignment"], ids["student"], ids["notebook"], released)
+        text = student_page(course, ids["assignment"], ids["student"], ids["notebook"])
         resources["output_extension"] = ".html"
         return text, resources

@@ -127,10 +127,10 @@ def release_version(nb: NotebookNode) -> NotebookNode:
     return _preprocessed(stubbed(nb), (ClearHiddenTests(),))
 
 
-def release_cells(nb: NotebookNode) -> dict[str, NotebookNode]:
-    """Each nbgrader cell as released, by grade_id: what a student may see of it, with the
-    checksum that tells an answer left as released."""
-    return {grade_id(c): c for c in release_version(nb).cells if grade_id(c)}
+def release_cells(release: NotebookNode) -> dict[str, NotebookNode]:
+    """Each nbgrader cell of a ``release_version``, by grade_id: what a student may see of it,
+    with the checksum that tells an answer left as released."""
+    return {grade_id(c): c for c in release.cells if grade_id(c)}
 
 
 def unanswered(released: NotebookNode, text: str) -> bool:
