@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 WORKERS ?= 0
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install sandbox-tools browser-tools release demo test lint grade export bench bench-grading results clean-demo
+.PHONY: install sandbox-tools browser-tools release student-package demo test lint grade export bench bench-grading results clean-demo
 
 install: $(STAMP) sandbox-tools
 
@@ -31,6 +31,11 @@ browser-tools:
 
 release: install
 	$(BIN)/practicals release
+
+# The wheel students install (published by the course; the release's install cells point at
+# c.StudentPackage.url). The course repository itself holds the solutions: keep it private.
+student-package: install
+	$(BIN)/practicals student-package
 
 demo: install release
 	$(BIN)/practicals demo

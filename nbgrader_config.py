@@ -2,12 +2,28 @@
 
 import os
 
+from nbgrader.converters import GenerateAssignment
+
+from practicals.release import StudentPackage
+
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader or practicals loads this file)
 
 # nbgrader
 c.CourseDirectory.course_id = "dl-practicals"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ExecutePreprocessor.timeout = 300  # stock `nbgrader autograde`, used by the benchmark only
+
+# Students install the helper package from here, never from this (private) course repository,
+# which holds the solutions: `make student-package` builds the wheel to publish, and `make release`
+# writes this URL into every release notebook's install cell.
+c.StudentPackage.url = (
+    "https://github.com/dl-practicals/student-package/releases/download/v0.1.0/"
+    "practicals-0.1.0-py3-none-any.whl"
+)
+c.GenerateAssignment.preprocessors = [
+    StudentPackage,
+    *GenerateAssignment.class_traits()["preprocessors"].default(),  # nbgrader's own, after it
+]
 
 # Formgrader's buttons (and the same nbgrader commands) go through the practicals pipeline:
 # "Autograde" grades in the sandbox or refuses, never unsandboxed and never deleting results;

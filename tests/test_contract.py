@@ -54,6 +54,7 @@ def test_the_first_cell_installs_the_helper_package(source):
     first = next(c for c in source.cells if c.cell_type == "code")
     assert notebook.grade_id(first) == "install"
     assert 'find_spec("practicals")' in first.source and "%pip install" in first.source
+    assert '"STUDENT_PACKAGE"' in first.source, "the release writes the course's URL there"
 
 
 def test_starred_headings_and_star_ids_agree(source):

@@ -58,6 +58,16 @@ def _import_lms(args) -> int:
     return 0 if report.imported else 1
 
 
+def _student_package(args) -> int:
+    from .student_package import build
+
+    course = config.load(args.course)
+    wheel = build(course.root, Path(args.out) if args.out else course.root / "dist")
+    print(f"built {wheel}")
+    print("publish it, then set c.StudentPackage.url in nbgrader_config.py to its URL")
+    return 0
+
+
 def _demo(args) -> int:
     from .demo import run_demo
 
@@ -99,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("assignment")
     p.add_argument("--notebook", default=None, help="notebook name (default: the only one)")
     p.set_defaults(func=_import_lms)
+
+    p = sub.add_parser("student-package", help="build the wheel students install (the helper "
+                       "modules only: no solutions, tests or grader)")  # fmt: skip
+    p.add_argument("--out", default=None, help="output folder (default: dist/)")
+    p.set_defaults(func=_student_package)
 
     p = sub.add_parser("demo", help="build the synthetic demo class, grade it, print the table")
     p.add_argument("--workers", type=int, default=None)
