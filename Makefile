@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 WORKERS ?= 0
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install sandbox-tools browser-tools release student-package demo test lint grade export bench bench-grading results clean-demo
+.PHONY: install sandbox-tools browser-tools release student-package demo test lint grade export bench bench-grading bench-fast results clean-demo
 
 install: $(STAMP) sandbox-tools
 
@@ -58,7 +58,11 @@ export: install
 bench-grading: install
 	$(BIN)/python bench/grading.py
 
-bench: bench-grading
+# Each notebook top to bottom in fast mode, sandboxed like a submission (the budget is 60 s).
+bench-fast: install
+	$(BIN)/python bench/results.py --fast
+
+bench: bench-grading bench-fast
 
 results: install
 	$(BIN)/python bench/results.py
