@@ -100,6 +100,18 @@ def test_a_course_sets_the_url_once_and_release_writes_it(tmp_path):
     assert url in nbformat.read(path, 4).cells[1].source
 
 
+def test_the_grader_shows_the_install_cell_as_released():
+    """Feedback and autograded notebooks draw their locked cells from this release version."""
+    course = config.load(REPO)
+    release_nb = notebook.release_version(notebook.read(SOURCES[0]), course.student_package)
+    assert (
+        release_nb.cells[1].source
+        == nbformat.read(REPO / "release" / SOURCES[0].parent.name / SOURCES[0].name, 4)
+        .cells[1]
+        .source
+    )
+
+
 def test_release_refuses_without_a_url(tmp_path):
     course = make_course(tmp_path / "course", ["01_micrograd"],
                          extra_config='c.StudentPackage.url = ""\n')  # fmt: skip

@@ -73,6 +73,7 @@ class Course:
     root: Path
     scale: Scale
     grader: Grader
+    student_package: str = ""  # c.StudentPackage.url: what release install cells install
 
     @property
     def gradebook_url(self) -> str:
@@ -90,4 +91,5 @@ def load(root: str | Path = ".") -> Course:
     config = Config()
     if (root / "nbgrader_config.py").is_file():
         config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    return Course(root, Scale(config=config), Grader(config=config))
+    url = config.StudentPackage.get("url", "")
+    return Course(root, Scale(config=config), Grader(config=config), url)

@@ -117,15 +117,15 @@ def page(
 
 
 @cache
-def _released(source: Path, modified: float) -> dict[str, nbformat.NotebookNode]:
+def _released(source: Path, modified: float, url: str) -> dict[str, nbformat.NotebookNode]:
     """The release cells of a source notebook, once per process (and version of the file)."""
-    return notebook.release_cells(notebook.release_version(notebook.read(source)))
+    return notebook.release_cells(notebook.release_version(notebook.read(source), url))
 
 
 def student_page(course: config.Course, assignment: str, student: str, name: str) -> str:
     """``page``, with the release cells taken from the course's source notebook."""
     source = course.root / "source" / assignment / f"{name}.ipynb"
-    released = _released(source, source.stat().st_mtime)
+    released = _released(source, source.stat().st_mtime, course.student_package)
     return page(course, assignment, student, name, released)
 
 

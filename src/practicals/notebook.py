@@ -120,11 +120,15 @@ def stubbed(nb: NotebookNode) -> NotebookNode:
     return _preprocessed(nb, (ClearSolutions(), ComputeChecksums()))
 
 
-def release_version(nb: NotebookNode) -> NotebookNode:
-    """What students get: the stubbed source with its hidden tests cut, by nbgrader."""
+def release_version(nb: NotebookNode, student_package: str = "") -> NotebookNode:
+    """What students get: the stubbed source with its hidden tests cut, by nbgrader, and the
+    install cell pointing at ``student_package`` when one is given (as ``make release`` does)."""
     from nbgrader.preprocessors import ClearHiddenTests
 
-    return _preprocessed(stubbed(nb), (ClearHiddenTests(),))
+    from .release import StudentPackage
+
+    first = (StudentPackage(url=student_package),) if student_package else ()
+    return _preprocessed(stubbed(_preprocessed(nb, first)), (ClearHiddenTests(),))
 
 
 def release_cells(release: NotebookNode) -> dict[str, NotebookNode]:

@@ -98,7 +98,8 @@ def plan_assignment(
         evaluators[name] = evaluator_source(course.root, assignment, name)
         refs[name] = reference.reference(nb, cache, course.grader.limits(), kernel_data_dir(),
                                          course.grader.fast, evaluators[name])  # fmt: skip
-    blank = {name: notebook.release_version(nb) for name, nb in srcs.items()}
+    url = course.student_package
+    blank = {name: notebook.release_version(nb, url) for name, nb in srcs.items()}
     released = {name: notebook.release_cells(nb) for name, nb in blank.items()}
     jobs = []
     for sub in subs:
