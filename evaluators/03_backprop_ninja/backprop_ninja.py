@@ -10,7 +10,10 @@ evaluation of the solution's parameters.
 - ``names_model``: the character-level MLP of exercise 4 (embedding, linear, batchnorm with the
   calibrated statistics ``bnmean``/``bnvar``, tanh, linear), as the tensors ``C, W1, b1, W2, b2,
   bngain, bnbias, bnmean, bnvar``. Reports the cross-entropy on the validation and test names.
-- ``mnist_model``: the two-layer tanh MLP of exercise 5, as ``w1, b1, w2, b2`` (weights
+  (Training normalised with the biased batch variance, as ``nn.BatchNorm1d`` does; ``bnvar`` is
+  the unbiased variance over the training set, as PyTorch's running variance. Evaluation uses
+  only the statistics handed in.)
+- ``mnist_model``: the two-layer tanh MLP of exercise 6 (*), as ``w1, b1, w2, b2`` (weights
   ``(out, in)`` like ``nn.Linear``). Reports the test and training error rates and the training
   loss (the summed squared error to the +-0.9 targets).
 
@@ -126,7 +129,7 @@ def names_model(artifact):
     observe("names test loss (recomputed)", test_loss, cmp="at_most", rtol=0.01, atol=0.0)
 
 
-# --- exercise 5: the MNIST MLP ---------------------------------------------------------------
+# --- exercise 6 (*): the MNIST MLP -----------------------------------------------------------
 
 
 @cache

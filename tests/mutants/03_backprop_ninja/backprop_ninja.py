@@ -36,10 +36,10 @@ MUTANTS = [
     # Exercise 1c: batchnorm, step by step
     Mutant(
         cell="bn_backward",
-        old="/ (n - 1) * dbnvar",
-        new="/ n * dbnvar",
+        old="/ n * dbnvar",
+        new="/ (n - 1) * dbnvar",
         breaks="test_bn_backward",
-        why="n instead of n - 1 in the batchnorm backward (dbndiff2)",
+        why="n - 1 in the backward of a variance that divides by n (the lecture's convention, dbndiff2)",
     ),
     Mutant(
         cell="bn_backward",
@@ -81,17 +81,24 @@ MUTANTS = [
     # Exercise 3: fused batchnorm
     Mutant(
         cell="fused_bn",
-        old="n / (n - 1) * bnraw",
-        new="bnraw",
+        old="- bnraw * (dhpreact * bnraw).sum(0))",
+        new="- n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))",
         breaks="test_fused_bn",
-        why="n instead of n - 1 in the fused batchnorm backward (c = 1)",
+        why="the lecture's constant n / (n - 1), which belongs to a variance with n - 1",
     ),
     Mutant(
         cell="fused_bn",
-        old="unbiased=True",
-        new="unbiased=False",
+        old="unbiased=False",
+        new="unbiased=True",
         breaks="test_fused_bn",
-        why="biased variance recomputed in the fused batchnorm backward",
+        why="unbiased variance recomputed in the fused batchnorm backward (var's default)",
+    ),
+    Mutant(
+        cell="fused_bn",
+        old="(n * dhpreact - dhpreact.sum(0)",
+        new="(n * dhpreact",
+        breaks="test_fused_bn",
+        why="the path through the mean forgotten: the columns no longer sum to 0",
     ),
     # Exercise 4: all gradients, then training
     Mutant(
@@ -129,7 +136,78 @@ MUTANTS = [
         breaks="test_training",
         why="embedding gradient never accumulated: C is not trained (passes the visible checks, not the evaluator)",
     ),
-    # Exercise 5 (*): MNIST
+    # Exercise 5: the same MLP in PyTorch
+    Mutant(
+        cell="torch_module",
+        old="model.fc1.weight.copy_(W1.T)",
+        new="model.fc1.weight.copy_(W1.reshape(model.fc1.weight.shape))",
+        breaks="test_torch_module",
+        why="W1 reshaped to nn.Linear's (out, in) instead of transposed",
+    ),
+    Mutant(
+        cell="torch_module",
+        old="embcat = self.emb(X).flatten(1)",
+        new="embcat = self.emb(X).transpose(1, 2).flatten(1)",
+        breaks="test_torch_module",
+        why="the embeddings of the context interleaved instead of side by side",
+    ),
+    Mutant(
+        cell="torch_module",
+        old="nn.BatchNorm1d(n_hidden, momentum=momentum)",
+        new="nn.BatchNorm1d(n_hidden)",
+        breaks="test_torch_eval",
+        why="momentum not passed on to nn.BatchNorm1d (the running statistics use 0.1)",
+    ),
+    Mutant(
+        cell="torch_module",
+        old="nn.BatchNorm1d(n_hidden, momentum=momentum)",
+        new="nn.BatchNorm1d(n_hidden, momentum=1 - momentum)",
+        breaks="test_torch_eval",
+        why="momentum in the other convention (weight of the old running value, as in Keras)",
+    ),
+    Mutant(
+        cell="torch_train",
+        old="        optimizer.zero_grad()\n",
+        new="",
+        breaks="test_torch_train",
+        why="optimizer.zero_grad() forgotten: gradients accumulate across steps",
+    ),
+    Mutant(
+        cell="torch_train",
+        old='group["lr"] = lr',
+        new="pass  # the learning rate stays 0.1",
+        breaks="test_torch_train",
+        why="the learning-rate decay of the recipe not applied to the optimiser",
+    ),
+    Mutant(
+        cell="torch_eval",
+        old="    model.eval()\n",
+        new="",
+        breaks="test_torch_eval",
+        why="evaluating in training mode: batch statistics, and the running ones move",
+    ),
+    Mutant(
+        cell="torch_eval",
+        old="model.train(was_training)",
+        new="pass  # the model stays in evaluation mode",
+        breaks="test_torch_eval",
+        why="the model left in evaluation mode: the rest of training uses stale running statistics",
+    ),
+    Mutant(
+        cell="torch_save",
+        old="torch.save(model.state_dict(), buffer)",
+        new="torch.save(dict(model.named_parameters()), buffer)",
+        breaks="test_torch_save",
+        why="only the parameters saved: the running statistics (buffers) are lost",
+    ),
+    Mutant(
+        cell="torch_save",
+        old="    model.eval()\n",
+        new="",
+        breaks="test_torch_save",
+        why="the loaded module left in training mode: it normalises with the batch",
+    ),
+    # Exercise 6 (*): MNIST
     Mutant(
         cell="mnist_forward",
         old="return 1 - torch.tanh(x) ** 2",
