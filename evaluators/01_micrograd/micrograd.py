@@ -15,6 +15,11 @@ from practicals.env import pick
 ACTIVATIONS = {"relu": lambda h: np.maximum(h, 0.0), "tanh": np.tanh}
 
 
+def _square_threshold() -> float:
+    """The x ** 2 fit's required test MSE, as the notebook states it (full mode, fast mode)."""
+    return pick(0.01, 0.03)
+
+
 def _network(artifact, nin, nouts=None, act=None):
     """The MLP's layers as (W, b) pairs, after checking that the artifact describes one."""
     if not isinstance(artifact, dict) or set(artifact) != {"nin", "nouts", "act", "params"}:
@@ -77,10 +82,14 @@ def moons_model(artifact):
 
 
 def square_model(artifact):
-    """The mean squared error against x ** 2 on a grid between the training points."""
+    """Whether the test error against x ** 2, on 41 points between the training points, is below
+    the exercise's fixed threshold: any network and training that reach it are right, so the
+    reference run's own error is not the bar."""
     layers, act = _network(artifact, 1)
     grid = np.linspace(-1, 1, 41)
     mse = ((_forward(layers, act, grid[:, None]) - grid**2) ** 2).mean()
     observe(
-        "x ** 2 fit: test MSE (recomputed)", mse, cmp="at_most", rtol=0.5, atol=pick(0.003, 0.01)
+        "x ** 2 fit: test MSE below the threshold (recomputed)",
+        bool(mse < _square_threshold()),
+        cmp="equal",
     )

@@ -18,12 +18,12 @@ from traitlets import Bool, Unicode
 if TYPE_CHECKING:
     from .config import Course
 
-PLACEHOLDER = "STUDENT_PACKAGE"
+PLACEHOLDER = '"STUDENT_PACKAGE"'  # quoted: the install cell's comment names it too
 INSTALL_CELL = "install"
 
 
 class StudentPackage(Preprocessor):
-    """Writes ``url`` in place of STUDENT_PACKAGE in the notebook's install cell."""
+    """Writes ``url`` in place of "STUDENT_PACKAGE" in the notebook's install cell."""
 
     url = Unicode(
         "", help="Where students install the helper package from: the wheel that "
@@ -39,7 +39,7 @@ class StudentPackage(Preprocessor):
                     "c.StudentPackage.url is not set in nbgrader_config.py: set it to the URL "
                     "where the course publishes the wheel of `make student-package`"
                 )
-            cell.source = cell.source.replace(PLACEHOLDER, self.url.strip())
+            cell.source = cell.source.replace(PLACEHOLDER, f'"{self.url.strip()}"')
         return cell, resources
 
 

@@ -3,7 +3,67 @@
 from mutation import Mutant
 
 MUTANTS = [
-    # Exercise 1: arithmetic
+    # Exercise 1 (a): the chain rule by hand
+    Mutant(
+        cell="lol_grads",
+        old="dL_da = dL_de * b",
+        new="dL_da = b",
+        breaks="test_lol_grads",
+        why="the local derivative of a * b alone, without the chain rule's factor dL/de",
+    ),
+    Mutant(
+        cell="lol_grads",
+        old="dL_df = a * b + c",
+        new="dL_df = a * b",
+        breaks="test_lol_grads",
+        why="dL/df taken as e instead of d = e + c",
+    ),
+    Mutant(
+        cell="lol_grads",
+        old="dL_dc = dL_dd",
+        new="dL_dc = 1.0",
+        breaks="test_lol_grads",
+        why="dL/dc as the local derivative of the sum, 1, without the upstream gradient",
+    ),
+    # Exercise 1 (b): finite differences
+    Mutant(
+        cell="numerical_grads",
+        old="/ (2 * h)",
+        new="/ h",
+        breaks="test_numerical_grads",
+        why="a symmetric difference divided by h instead of the 2h between its two points",
+    ),
+    Mutant(
+        cell="numerical_grads",
+        old="up, down = list(inputs), list(inputs)",
+        new="up, down = inputs, list(inputs)",
+        breaks="test_numerical_grads",
+        why="nudges the caller's list in place: the nudges pile up from one input to the next",
+    ),
+    # Exercise 1 (c): gradient descent
+    Mutant(
+        cell="lol_descent",
+        old="- lr *",
+        new="+ lr *",
+        count=4,
+        breaks="test_lol_descent",
+        why="gradient ascent: the inputs move along their derivatives, and L goes up",
+    ),
+    Mutant(
+        cell="lol_descent",
+        old='c - lr * g["c"], f - lr * g["f"]',
+        new="c, f",
+        breaks="test_lol_descent",
+        why="only a and b move; c and f are treated as constants",
+    ),
+    Mutant(
+        cell="lol_descent",
+        old='history.append(lol(a, b, c, f))\n        g = lol_grads(a, b, c, f)\n        a, b, c, f = a - lr * g["a"], b - lr * g["b"], c - lr * g["c"], f - lr * g["f"]',
+        new='history.append(lol(a, b, c, f))\n        a = a - lr * lol_grads(a, b, c, f)["a"]\n        b = b - lr * lol_grads(a, b, c, f)["b"]\n        c = c - lr * lol_grads(a, b, c, f)["c"]\n        f = f - lr * lol_grads(a, b, c, f)["f"]',
+        breaks="test_lol_descent",
+        why="each input moves before the next derivative is taken: not one step at one point",
+    ),
+    # Exercise 2: arithmetic
     Mutant(
         cell="value_arith",
         old="return other + (-self)",
@@ -46,7 +106,7 @@ MUTANTS = [
         breaks="test_backward",
         why="= instead of += in the closure of __mul__ loses gradients of reused nodes",
     ),
-    # Exercise 2: exp, tanh, relu
+    # Exercise 3: exp, tanh, relu
     Mutant(
         cell="value_nonlin",
         old="self.grad += (out.data > 0) * out.grad",
@@ -68,7 +128,7 @@ MUTANTS = [
         breaks="test_nonlin",
         why="exp derivative taken as x instead of e ** x",
     ),
-    # Exercise 3: backward
+    # Exercise 4: backward
     Mutant(
         cell="value_backward",
         old="if v not in visited:",
@@ -90,7 +150,7 @@ MUTANTS = [
         breaks="test_backward",
         why="closures called in topological order instead of reversed",
     ),
-    # Exercise 4: Neuron, Layer, MLP
+    # Exercise 5: Neuron, Layer, MLP
     Mutant(
         cell="mlp",
         old="return self.w + [self.b]",
@@ -119,7 +179,7 @@ MUTANTS = [
         breaks="test_mlp",
         why="weights drawn from [0, 1) instead of uniform(-1, 1)",
     ),
-    # Exercise 5: the loss
+    # Exercise 6: the loss
     Mutant(
         cell="svm_loss",
         old="return data_loss + reg_loss",
@@ -134,7 +194,7 @@ MUTANTS = [
         breaks="test_loss",
         why="hinge loss without the margin of 1",
     ),
-    # Exercise 6: the training loop
+    # Exercise 7: the training loop
     Mutant(
         cell="train",
         old="model.zero_grad()",
@@ -163,18 +223,18 @@ MUTANTS = [
         breaks="test_moons",
         why="summed instead of averaged hinge loss: a learning rate of 1 then overshoots",
     ),
-    # Exercise 7 (*): fit x ** 2
+    # Exercise 8 (*): regression, and a fit of x ** 2
     Mutant(
         cell="mse_loss",
-        old="* (1.0 / len(xs))",
+        old="* (1.0 / len(errors))",
         new="",
         breaks="star_mse_loss",
         why="sum of squared errors instead of their mean",
     ),
     Mutant(
         cell="mse_loss",
-        old="(model([x]) - t) ** 2",
-        new="(model([x]) - t)",
+        old="(model(x) - t) ** 2",
+        new="(model(x) - t)",
         breaks="star_mse_loss",
         why="the error is not squared",
     ),
@@ -191,5 +251,12 @@ MUTANTS = [
         new="lambda k: 0.005",
         breaks="star_square_fit",
         why="a learning rate too small to fit in the given steps",
+    ),
+    Mutant(
+        cell="square_fit",
+        old="pick(300, 50)",
+        new="1",
+        breaks="star_square_fit",
+        why="one training step: the fit is left undone",
     ),
 ]
