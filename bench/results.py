@@ -67,6 +67,7 @@ def main(keys: list[str]) -> int:
             value = values.get(h.observation)
             out[entry.key]["values"][h.observation] = value
             shown = "missing" if value is None else format(value, ".4g")
+            shown = str(value).lower() if isinstance(value, bool) else shown
             rows.append(f"| {entry.name} | {h.label} | {shown} | {h.target} | {h.reference} |")
     print("\n| practical | quantity | measured | target | public reference |")
     print("|---|---|---|---|---|")

@@ -11,6 +11,7 @@ import pytest
 from conftest import REPO
 from mutation import load_mutants, run
 
+from practicals import manifest
 from practicals.checks import MIME
 from practicals.judge import observations
 
@@ -33,6 +34,17 @@ def grouped(key, *values):
 def test_the_solution_passes_every_test_cell_and_observes(key):
     failures = {g: v.reason for g, v in report(key).solution.items() if not v.passed}
     assert failures == {}
+
+
+@pytest.mark.parametrize("key", [grouped(s) for s in SOURCES])
+def test_every_headline_of_the_manifest_is_observed_by_the_solution(key):
+    """`make results` reads the headlines from these observations (kernel or evaluator)."""
+    emitted = set()
+    for evidence in report(key).reference.values():
+        emitted |= set(observations(evidence.outputs or [])) | set(observations(evidence.evaluated))
+    assignment, name = key.split("/")
+    entry = manifest.load(REPO).assignments[assignment].notebooks[name]
+    assert {h.observation for h in entry.headlines} - emitted == set()
 
 
 @pytest.mark.parametrize("key", [grouped(s) for s in SOURCES])

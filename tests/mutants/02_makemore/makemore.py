@@ -185,7 +185,36 @@ MUTANTS = [
         breaks="test_split",
         why="no shuffling: the split follows the file's order",
     ),
-    # Exercise 8: dataset of contexts
+    # Exercise 8: smoothing chosen on the dev set
+    Mutant(
+        cell="smoothing",
+        old="N_train = count_bigrams(train_words, stoi)",
+        new="N_train = count_bigrams(dev_words, stoi)",
+        breaks="test_smoothing",
+        why="the counts are fitted on the dev names themselves",
+    ),
+    Mutant(
+        cell="smoothing",
+        old="bigram_nll(bigram_probs(N_train, s), dev_words, stoi)",
+        new="bigram_nll(bigram_probs(N_train, s), train_words, stoi)",
+        breaks="test_smoothing",
+        why="the smoothing is chosen on the training names (where less smoothing always wins)",
+    ),
+    Mutant(
+        cell="smoothing",
+        old="bigram_probs(N_train, s)",
+        new="bigram_probs(N_train)",
+        breaks="test_smoothing",
+        why="the candidate smoothing is never passed on: every candidate scores alike",
+    ),
+    Mutant(
+        cell="smoothing",
+        old="dev_nlls.index(min(dev_nlls))",
+        new="dev_nlls.index(max(dev_nlls))",
+        breaks="test_smoothing",
+        why="the candidate with the highest dev NLL is kept",
+    ),
+    # Exercise 9: dataset of contexts
     Mutant(
         cell="build_dataset",
         old="    for w in words:\n        context = [0] * block_size\n",
@@ -214,7 +243,7 @@ MUTANTS = [
         breaks="test_build_dataset",
         why="block_size is ignored",
     ),
-    # Exercise 9: MLP
+    # Exercise 10: MLP
     Mutant(
         cell="mlp_forward",
         old='torch.tanh(emb.view(X.shape[0], -1) @ params["W1"] + params["b1"])',
@@ -271,7 +300,149 @@ MUTANTS = [
         breaks="test_mlp",
         why="no tanh: the MLP collapses to a linear model",
     ),
-    # Exercise 10 (*): trigram
+    # Exercise 10 (c): learning-rate range test
+    Mutant(
+        cell="lr_range",
+        old="lr = lr_min * (lr_max / lr_min) ** (step / (steps - 1))",
+        new="lr = lr_min + (lr_max - lr_min) * step / (steps - 1)",
+        breaks="test_lr_range",
+        why="learning rates spaced linearly instead of exponentially",
+    ),
+    Mutant(
+        cell="lr_range",
+        old="** (step / (steps - 1))",
+        new="** (step / steps)",
+        breaks="test_lr_range",
+        why="off by one: the last step never reaches lr_max",
+    ),
+    Mutant(
+        cell="lr_range",
+        old="p -= lr * p.grad",
+        new="p -= lr_min * p.grad",
+        breaks="test_lr_range",
+        why="the learning rates are recorded but the updates all use lr_min",
+    ),
+    Mutant(
+        cell="lr_range",
+        old="losses.append(loss.item())",
+        new="losses.append(F.cross_entropy(forward(X[ix]), Y[ix]).item())",
+        breaks="test_lr_range",
+        why="the loss is recorded after the update",
+    ),
+    Mutant(
+        cell="lr_range",
+        old="p.grad = None",
+        new="pass",
+        breaks="test_lr_range",
+        why="gradients accumulate across steps",
+    ),
+    # Exercise 11: modules, batchnorm and the initial scales of a deeper network
+    Mutant(
+        cell="modules",
+        old="/ fan_in**0.5",
+        new="/ fan_out**0.5",
+        breaks="test_modules",
+        why="weights scaled by the fan-out instead of the fan-in",
+    ),
+    Mutant(
+        cell="modules",
+        old="torch.randn((fan_in, fan_out), generator=generator)",
+        new="torch.randn((fan_in, fan_out))",
+        breaks="test_modules",
+        why="the generator is ignored: the initialisation is not reproducible",
+    ),
+    Mutant(
+        cell="modules",
+        old="out = out + self.bias",
+        new="out = out",
+        breaks="test_modules",
+        why="the bias is never added",
+    ),
+    Mutant(
+        cell="modules",
+        old="out = torch.tanh(x)",
+        new="out = torch.clamp(x, -1, 1)",
+        breaks="test_modules",
+        why="a hard tanh (clamp) instead of tanh",
+    ),
+    Mutant(
+        cell="modules",
+        old="return [self.weight] + ([] if self.bias is None else [self.bias])",
+        new="return [self.weight]",
+        breaks="test_modules",
+        why="parameters() forgets the bias, which would never be trained",
+    ),
+    Mutant(
+        cell="batchnorm1d",
+        old="m * x.var(0, unbiased=True)",
+        new="m * var",
+        breaks="test_batchnorm1d",
+        why="running variance updated with the biased batch variance, unlike nn.BatchNorm1d",
+    ),
+    Mutant(
+        cell="batchnorm1d",
+        old="var = x.var(0, unbiased=False)",
+        new="var = x.var(0)",
+        breaks="test_batchnorm1d",
+        why="normalised with the unbiased batch variance (Karpathy's choice, not the course's)",
+    ),
+    Mutant(
+        cell="batchnorm1d",
+        old="self.running_mean = (1 - m) * self.running_mean + m * mean",
+        new="self.running_mean = m * self.running_mean + (1 - m) * mean",
+        breaks="test_batchnorm1d",
+        why="momentum applied the wrong way round",
+    ),
+    Mutant(
+        cell="batchnorm1d",
+        old="mean, var = self.running_mean, self.running_var",
+        new="mean, var = x.mean(0), x.var(0, unbiased=False)",
+        breaks="test_batchnorm1d",
+        why="batch statistics used at evaluation time",
+    ),
+    Mutant(
+        cell="batchnorm1d",
+        old="torch.sqrt(var + self.eps)",
+        new="(torch.sqrt(var) + self.eps)",
+        breaks="test_batchnorm1d",
+        why="eps added outside the square root",
+    ),
+    Mutant(
+        cell="batchnorm1d",
+        old="out = self.gamma * (x - mean) / torch.sqrt(var + self.eps) + self.beta",
+        new="out = (x - mean) / torch.sqrt(var + self.eps)",
+        breaks="test_batchnorm1d",
+        why="the learnable scale and shift are ignored",
+    ),
+    Mutant(
+        cell="init_scales",
+        old="for layer in linears[:-1]:",
+        new="for layer in linears:",
+        breaks="test_init_scales",
+        why="the gain is applied to the last layer too",
+    ),
+    Mutant(
+        cell="init_scales",
+        old="for layer in linears[:-1]:",
+        new="for layer in linears[:1]:",
+        breaks="test_init_scales",
+        why="only the first layer gets the gain",
+    ),
+    Mutant(
+        cell="init_scales",
+        old="linears[-1].weight *= last_scale",
+        new="linears[-1].weight *= gain",
+        breaks="test_init_scales",
+        why="the last layer scaled by the gain instead of last_scale",
+    ),
+    Mutant(
+        cell="init_scales",
+        old="linears[-1].bias.zero_()",
+        new="pass",
+        breaks="test_init_scales",
+        why="the bias of the last layer is left as it was",
+    ),
+    # Exercise 12 (*): trigram
     Mutant(
         cell="trigram",
         old="P3 = (N3 + smoothing).float()",
@@ -293,7 +464,14 @@ MUTANTS = [
         breaks="star_trigram",
         why="a single '.' of padding in front: the first letter is never predicted from '..'",
     ),
-    # Exercise 11 (*): batch normalisation
+    # Exercise 13 (*): batch normalisation in the MLP
+    Mutant(
+        cell="bn_forward",
+        old="momentum * z.var(0, unbiased=True)",
+        new="momentum * var",
+        breaks="star_batchnorm",
+        why="running variance updated with the biased batch variance, unlike nn.BatchNorm1d",
+    ),
     Mutant(
         cell="bn_forward",
         old='mean, var = buffers["running_mean"], buffers["running_var"]',
@@ -325,7 +503,7 @@ MUTANTS = [
     Mutant(
         cell="bn_forward",
         old='            buffers["running_mean"].mul_(1 - momentum).add_(momentum * mean)\n'
-        '            buffers["running_var"].mul_(1 - momentum).add_(momentum * var)',
+        '            buffers["running_var"].mul_(1 - momentum).add_(momentum * z.var(0, unbiased=True))',
         new="            pass",
         breaks="star_batchnorm_train",
         why="running statistics never updated: evaluation uses mean 0, variance 1",
