@@ -14,7 +14,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from practicals import config, notebook
 from practicals.release import PLACEHOLDER, release
-from practicals.student_package import MODULES, build
+from practicals.student_package import CHECK_MODULES, MODULES, NOTEBOOK_MODULES, build
 
 SOURCES = sorted((REPO / "source").glob("*/*.ipynb"))
 MIN_LENGTH = 12  # shorter lines ("n = len(xs)", "return out") say nothing about a solution
@@ -130,6 +130,8 @@ def test_the_student_package_holds_the_helper_modules_only(wheel):
     assert modules == sorted(f"practicals/{m}.py" for m in MODULES)
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA")))
     assert b"nbgrader" not in metadata, "students do not need the grader's dependencies"
+    scripts = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt")))
+    assert b"practicals = practicals.selfcheck:main" in scripts, "`practicals check` for students"
 
 
 def test_the_student_package_holds_no_solution_hidden_test_or_mutant(wheel):
@@ -152,7 +154,8 @@ def test_the_student_package_serves_every_import_of_the_release(wheel, tmp_path)
     imported = set()
     for path in (REPO / "release").glob("*/*.ipynb"):
         imported |= set(re.findall(r"from practicals\.(\w+) import", path.read_text()))
-    assert imported <= set(MODULES), f"release notebooks import {imported - set(MODULES)}"
+    assert imported <= set(NOTEBOOK_MODULES), f"notebooks import {imported - set(MODULES)}"
+    imported |= set(CHECK_MODULES)  # and students run `practicals check`
     zipfile.ZipFile(wheel).extractall(tmp_path)
     code = "import importlib, practicals; print(practicals.__file__)\n" + "".join(
         f"importlib.import_module('practicals.{m}')\n" for m in sorted(imported)

@@ -77,7 +77,7 @@ def _demo(args) -> int:
 def _check(args) -> int:
     from .selfcheck import check_notebook
 
-    return check_notebook(Path(args.notebook))
+    return check_notebook(Path(args.notebook), fast=not args.full)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("check", help="students: run a notebook and summarise its visible tests")
     p.add_argument("notebook")
+    p.add_argument("--full", action="store_true", help="full mode, as in class (slower)")
     p.set_defaults(func=_check)
 
     args = parser.parse_args(argv)

@@ -7,6 +7,7 @@ or not answered yet. Hidden checks are not in the student's copy; they run when 
 
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 
@@ -56,3 +57,14 @@ def check_notebook(path: Path, fast: bool = True) -> int:
     print("checks run when your notebook is graded).")
     print("\n".join(lines))
     return 0 if passed == total else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The student package's ``practicals`` command, which has ``check`` only."""
+    parser = argparse.ArgumentParser(prog="practicals", description="check a practical")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("check", help="run a notebook and summarise its visible tests")
+    p.add_argument("notebook")
+    p.add_argument("--full", action="store_true", help="full mode, as in class (slower)")
+    args = parser.parse_args(argv)
+    return check_notebook(Path(args.notebook), fast=not args.full)

@@ -19,11 +19,14 @@ from pathlib import Path
 
 from . import __version__
 
-# What a release notebook may import from `practicals` (tests/test_leaks.py checks the notebooks
-# against this list), plus the package's __init__. The grader stays out: students never run it.
-MODULES = ("__init__", "artifacts", "checks", "data", "env", "graph")
+# What release notebooks import from `practicals` (tests/test_leaks.py checks them against this
+# list), and the self-check command, `practicals check NOTEBOOK`. The grader stays out.
+NOTEBOOK_MODULES = ("__init__", "artifacts", "checks", "data", "env", "graph")
+CHECK_MODULES = ("selfcheck", "notebook", "judge", "kernel")
+MODULES = NOTEBOOK_MODULES + CHECK_MODULES
 # The distributions those modules import; their version ranges are read from pyproject.toml.
-REQUIRES = ("torch", "torchvision", "numpy", "einops", "matplotlib", "tqdm", "safetensors")
+REQUIRES = ("torch", "torchvision", "numpy", "einops", "matplotlib", "tqdm", "safetensors",
+            "nbformat", "nbclient", "jupyter_client", "ipykernel")  # fmt: skip
 
 PYPROJECT = """\
 [build-system]
@@ -36,6 +39,9 @@ version = "{version}"
 description = "Helper package of the deep-learning practicals: data, checks and runtime switches"
 requires-python = ">=3.10"
 dependencies = {dependencies}
+
+[project.scripts]
+practicals = "practicals.selfcheck:main"
 
 [tool.setuptools]
 packages = ["practicals"]
