@@ -36,8 +36,15 @@ def notes_of(root: Path, assignment: str) -> Callable[[str], list[str]]:
 
 
 def add_note(root: Path, student: str, assignment: str, note: str) -> None:
-    """Add a note found after the report was written (a feedback page that failed)."""
+    """Add a note found after the report was written (a feedback page that failed).
+
+    The reason keeps the order of ``grades.student_grade``, and so of the exports: the notes,
+    then the late cap, which is what the old reason holds after its notes.
+    """
     report = read(root, student, assignment) or {"student": student, "assignment": assignment}
-    report["notes"] = [*report.get("notes", []), note]
-    report["reason"] = "; ".join(filter(None, [report.get("reason", ""), note]))
+    notes, reason = list(report.get("notes", [])), str(report.get("reason", ""))
+    told = "; ".join(dict.fromkeys(notes))
+    cap = reason[len(told) :].removeprefix("; ") if reason.startswith(told) else ""
+    report["notes"] = [*notes, note]
+    report["reason"] = "; ".join(dict.fromkeys([*notes, note, *([cap] if cap else [])]))
     write(root, report)
