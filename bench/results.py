@@ -15,39 +15,32 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from practicals import artifacts, manifest, notebook
-from practicals.evaluate import evaluator, evaluator_source
+from practicals import manifest, notebook
+from practicals.evaluate import evaluator_source
 from practicals.judge import observations
-from practicals.kernel import plain_outputs
-from practicals.sandbox import Limits, sandboxed_kernel
+from practicals.reference import reference
+from practicals.sandbox import Limits
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def run(path: Path, fast: bool = False) -> tuple[dict, float]:
     """All observations of one run (full mode unless ``fast``), by name, and its wall time:
-    the kernel's own, and the trusted evaluation of what its test cells handed in."""
-    nb = notebook.read(path)
-    found: dict = {}
-    handed: dict = {}
+    the solution's reference run as the grader makes it, test cells and trusted evaluation."""
     data = os.environ.get("PRACTICALS_DATA")
-    data = Path(data) if data else None
     limits = Limits(cell_timeout=3600, notebook_timeout=7200, cpu_seconds=7200)
-    start = time.monotonic()
-    with sandboxed_kernel(limits, data, fast=fast, threads=2) as kernel:
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                outputs = plain_outputs(kernel.run(cell.source).outputs) or []
-                found.update({k: v[-1]["value"] for k, v in observations(outputs).items()})
-                if notebook.is_test(cell):
-                    handed.update(artifacts.collect(outputs, limits.artifact_bytes).artifacts)
     code = evaluator_source(REPO, path.parent.name, path.stem)
-    with evaluator(code, lambda: sandboxed_kernel(limits, data, fast=fast)) as ev:
-        evaluated = ev.run(handed)
-    found.update({k: v[-1]["value"] for k, v in observations(evaluated).items()})
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:  # a fresh run, never the grader's cache
+        ref = reference(notebook.read(path), Path(tmp) / "reference.json", limits,
+                        Path(data) if data else None, fast, code, threads=2)  # fmt: skip
+    found: dict = {}
+    for outputs in [*ref.outputs.values(), *ref.evaluated.values()]:
+        found.update({k: v[-1]["value"] for k, v in observations(outputs).items()})
     return found, time.monotonic() - start
 
 

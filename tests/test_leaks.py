@@ -10,7 +10,6 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import REPO, make_course
-from traitlets.config.loader import PyFileConfigLoader
 
 from practicals import config, notebook
 from practicals.release import PLACEHOLDER, release
@@ -77,13 +76,8 @@ def test_the_scan_finds_a_solution_line_pasted_in_a_hint():
     assert line in shown_text(release_nb)
 
 
-def configured_url() -> str:
-    loaded = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
-    return loaded.StudentPackage.url
-
-
 def test_release_install_cells_point_at_the_configured_student_package():
-    url = configured_url()
+    url = config.load(REPO).student_package
     assert url and "git+" not in url
     for path in (REPO / "release").glob("*/*.ipynb"):
         install = nbformat.read(path, 4).cells[1]

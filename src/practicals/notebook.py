@@ -112,23 +112,23 @@ def _preprocessed(nb: NotebookNode, preprocessors) -> NotebookNode:
     return copy
 
 
-def stubbed(nb: NotebookNode) -> NotebookNode:
-    """The source as ``nbgrader generate_assignment`` records it in the gradebook: solutions
+def stubbed(nb: NotebookNode, student_package: str = "") -> NotebookNode:
+    """The source as ``nbgrader generate_assignment`` records it in the gradebook: the install
+    cell pointing at ``student_package`` when one is given (as ``make release`` does), solutions
     replaced by their stub, and each nbgrader cell's checksum computed (``compute_checksum``)."""
     from nbgrader.preprocessors import ClearSolutions, ComputeChecksums
-
-    return _preprocessed(nb, (ClearSolutions(), ComputeChecksums()))
-
-
-def release_version(nb: NotebookNode, student_package: str = "") -> NotebookNode:
-    """What students get: the stubbed source with its hidden tests cut, by nbgrader, and the
-    install cell pointing at ``student_package`` when one is given (as ``make release`` does)."""
-    from nbgrader.preprocessors import ClearHiddenTests
 
     from .release import StudentPackage
 
     first = (StudentPackage(url=student_package),) if student_package else ()
-    return _preprocessed(stubbed(_preprocessed(nb, first)), (ClearHiddenTests(),))
+    return _preprocessed(nb, (*first, ClearSolutions(), ComputeChecksums()))
+
+
+def release_version(nb: NotebookNode, student_package: str = "") -> NotebookNode:
+    """What students get: ``stubbed`` with its hidden tests cut, by nbgrader."""
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    return _preprocessed(stubbed(nb, student_package), (ClearHiddenTests(),))
 
 
 def release_cells(release: NotebookNode) -> dict[str, NotebookNode]:

@@ -81,7 +81,7 @@ def plan_assignment(
         course.gradebook_url,
         assignment,
         entry.due.replace(tzinfo=None) if entry.due else None,
-        {name: notebook.stubbed(nb) for name, nb in srcs.items()},
+        {name: notebook.stubbed(nb, course.student_package) for name, nb in srcs.items()},
     )
     with gradebook.Gradebook(course.gradebook_url) as gb:
         known = {s.id for s in gb.students}
@@ -98,8 +98,8 @@ def plan_assignment(
         evaluators[name] = evaluator_source(course.root, assignment, name)
         refs[name] = reference.reference(nb, cache, course.grader.limits(), kernel_data_dir(),
                                          course.grader.fast, evaluators[name])  # fmt: skip
-    url = course.student_package
-    blank = {name: notebook.release_version(nb, url) for name, nb in srcs.items()}
+    blank = {name: notebook.release_version(nb, course.student_package)
+             for name, nb in srcs.items()}  # fmt: skip
     released = {name: notebook.release_cells(nb) for name, nb in blank.items()}
     jobs = []
     for sub in subs:

@@ -64,8 +64,10 @@ def reference(
     data: Path | None,
     fast: bool,
     evaluator_code: str | None = None,
+    threads: int = 1,
 ) -> Reference:
-    """The solution's reference; runs the solution (and its evaluation) only when needed."""
+    """The solution's reference; runs the solution (and its evaluation) only when needed.
+    ``threads``: torch's threads in the solution's kernel (``make results`` gives it two)."""
     key = _key(source, evaluator_code, fast)
     if cache.is_file():
         stored = json.loads(cache.read_text())
@@ -73,7 +75,7 @@ def reference(
             return Reference.from_json(stored["reference"])
     ref, handed, problems = Reference(), {}, []
     first_error = None
-    with sandboxed_kernel(limits, data, fast=fast) as kernel:
+    with sandboxed_kernel(limits, data, fast=fast, threads=threads) as kernel:
         for cell in source.cells:
             if cell.cell_type != "code":
                 continue

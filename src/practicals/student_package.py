@@ -51,11 +51,11 @@ packages = ["practicals"]
 def dependencies(pyproject: Path) -> list[str]:
     """The course's own requirement strings for the distributions in REQUIRES."""
     declared = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
-    chosen = [d for d in declared if re.split(r"[<>=!~ \[]", d, maxsplit=1)[0] in REQUIRES]
-    missing = set(REQUIRES) - {re.split(r"[<>=!~ \[]", d, maxsplit=1)[0] for d in chosen}
+    by_name = {re.split(r"[<>=!~ \[]", d, maxsplit=1)[0]: d for d in declared}
+    missing = set(REQUIRES) - by_name.keys()
     if missing:
         raise ValueError(f"pyproject.toml does not declare {sorted(missing)}")
-    return chosen
+    return [by_name[name] for name in REQUIRES]
 
 
 def build(root: Path, out: Path) -> Path:
