@@ -90,3 +90,43 @@ def test_prefetch_runs_only_the_loaders_asked_for_and_reports_failures(monkeypat
     assert data.prefetch(set()) == []
     problems = data.prefetch({"names", "not_a_data_set"})
     assert problems == ["Could not find the data file 'names.txt'. Tried:"]
+
+
+def _cifar_archive(folder, per_class):
+    """A tiny CIFAR-10 JPEG copy in the offline layout; image i of class c is a flat grey 8*c+i."""
+    import io
+    import tarfile
+
+    from PIL import Image
+
+    with tarfile.open(folder / data.CIFAR10_JPEG, "w:gz") as tar:
+        for split, n in per_class.items():
+            for c, name in enumerate(data.CIFAR10_CLASSES):
+                for i in range(n):
+                    buffer = io.BytesIO()
+                    Image.new("RGB", (32, 32), (8 * c + i,) * 3).save(buffer, "JPEG", quality=100)
+                    member = tarfile.TarInfo(f"{split}/{name}/{i:04d}.jpg")
+                    member.size = buffer.tell()
+                    buffer.seek(0)
+                    tar.addfile(member, buffer)
+
+
+def test_the_offline_cifar10_copy_interleaves_classes_so_prefixes_are_balanced(
+    tmp_path, monkeypatch
+):
+    _cifar_archive(tmp_path, {"train": 2, "test": 1})
+    monkeypatch.setenv(data.DATA_VAR, str(tmp_path))
+    x_train, y_train, x_test, y_test = data.load_cifar10(n_train=13, n_test=10)
+    assert x_train.shape == (13, 3, 32, 32) and x_train.dtype.is_floating_point is False
+    assert y_train.tolist() == [*range(10), 0, 1, 2] and y_test.tolist() == list(range(10))
+    grey = x_train[:, 0, 16, 16].int()  # JPEG is lossy: a flat grey comes back within 2 levels
+    assert all(abs(int(g) - (8 * (k % 10) + k // 10)) <= 2 for k, g in enumerate(grey))
+
+
+def test_asking_for_more_cifar10_images_than_the_copy_holds_says_so(tmp_path, monkeypatch):
+    _cifar_archive(tmp_path, {"train": 1, "test": 1})
+    monkeypatch.setenv(data.DATA_VAR, str(tmp_path))
+    with pytest.raises(ValueError, match="lacks 10 of the images"):
+        data.load_cifar10(n_train=20, n_test=0)
+    with pytest.raises(ValueError, match="test split holds 10000 images"):
+        data.load_cifar10(n_train=0, n_test=10001)

@@ -148,6 +148,84 @@ def load_mnist(n_train: int = 1000, n_test: int = 1000):
     )
 
 
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
+                   "dog", "frog", "horse", "ship", "truck")  # fmt: skip
+CIFAR10_JPEG = "cifar10-jpeg.tar.gz"  # the offline copy: train/<class>/NNNN.jpg, test/<class>/...
+
+
+def load_cifar10(n_train: int | None = None, n_test: int | None = None):
+    """CIFAR-10 as uint8 images ``(N, 3, 32, 32)`` and int64 labels: ``(x_tr, y_tr, x_te, y_te)``.
+
+    ``None`` means the whole split (50,000 and 10,000 images). With ``PRACTICALS_DATA`` holding
+    the offline JPEG copy (``cifar10-jpeg.tar.gz``), image ``i`` of each class sits at position
+    ``10 * i + class``, so every prefix is balanced, and only the images asked for are decoded;
+    otherwise torchvision downloads the official archive into the cache (its own order).
+    """
+    import torch
+
+    tried = []
+    env_dir = os.environ.get(DATA_VAR)
+    archive = Path(env_dir) / CIFAR10_JPEG if env_dir else None
+    if archive is not None and archive.is_file():
+        return _cifar10_jpeg(archive, n_train, n_test)
+    tried.append(f"{archive} (from ${DATA_VAR}): not there" if archive else f"${DATA_VAR}: not set")
+    from torchvision import datasets
+
+    roots = [(Path(env_dir) / "cifar10", False)] if env_dir else []
+    for root, download in [*roots, (cache_dir() / "cifar10", True)]:
+        try:
+            splits = []
+            for train, n in ((True, n_train), (False, n_test)):
+                ds = datasets.CIFAR10(root, train=train, download=download)
+                images = torch.from_numpy(ds.data[:n]).permute(0, 3, 1, 2).contiguous()
+                splits += [images, torch.tensor(ds.targets[:n], dtype=torch.int64)]
+            return tuple(splits)
+        except Exception as err:  # torchvision raises URLError, RuntimeError or OSError
+            tried.append(f"torchvision CIFAR10 in {root}{' (download)' if download else ''}: {err}")
+    raise DataNotFoundError(
+        "Could not load CIFAR-10. Tried:\n  - " + "\n  - ".join(tried) + f"\nFix: set {DATA_VAR} "
+        f"to a folder holding {CIFAR10_JPEG}, or run once with a network connection."
+    )
+
+
+def _cifar10_jpeg(archive: Path, n_train: int | None, n_test: int | None):
+    """The offline JPEG copy, class-interleaved, decoding only the images asked for."""
+    import gzip
+    import io
+    import tarfile
+
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    wanted = {}  # member name -> (split, position in the interleaved order)
+    sizes = {}
+    for split, n, per_class in (("train", n_train, 5000), ("test", n_test, 1000)):
+        sizes[split] = n = 10 * per_class if n is None else n
+        if not 0 <= n <= 10 * per_class:
+            raise ValueError(f"CIFAR-10's {split} split holds {10 * per_class} images, not {n}")
+        for position in range(n):
+            index, label = divmod(position, 10)
+            wanted[f"{split}/{CIFAR10_CLASSES[label]}/{index:04d}.jpg"] = (split, position)
+    images = {split: np.zeros((n, 32, 32, 3), dtype=np.uint8) for split, n in sizes.items()}
+    # Unzipped in memory (90 MB), one pass: tarfile over the gzip stream is five times slower.
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(archive.read_bytes()))) as tar:
+        for member in tar:
+            if member.name in wanted:
+                split, position = wanted.pop(member.name)
+                with Image.open(tar.extractfile(member)) as image:
+                    images[split][position] = np.asarray(image.convert("RGB"))
+    if wanted:
+        raise ValueError(f"{archive} lacks {len(wanted)} of the images asked for")
+    out = []
+    for split, n in sizes.items():
+        out += [
+            torch.from_numpy(images[split]).permute(0, 3, 1, 2).contiguous(),
+            torch.arange(n) % 10,
+        ]
+    return tuple(out)
+
+
 def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0):
     """Two interleaving half circles in 2D, labels -1 and +1, as python lists.
 
@@ -188,4 +266,9 @@ def prefetch(data_sets: set[str]) -> list[str]:
 
 
 # By data set name, as the course manifest (course.toml) lists them; each is ``load_<name>``.
-LOADERS = {"names": load_names, "shakespeare": load_shakespeare, "mnist": load_mnist}
+LOADERS = {
+    "names": load_names,
+    "shakespeare": load_shakespeare,
+    "mnist": load_mnist,
+    "cifar10": load_cifar10,
+}

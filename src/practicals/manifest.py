@@ -15,7 +15,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 FILE = "course.toml"
-DATA_SETS = ("names", "shakespeare", "mnist")  # what practicals.data can load (its LOADERS)
+# What practicals.data can load (its LOADERS).
+DATA_SETS = ("names", "shakespeare", "mnist", "cifar10")
 
 
 class ManifestError(ValueError):

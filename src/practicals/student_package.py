@@ -25,7 +25,8 @@ NOTEBOOK_MODULES = ("__init__", "artifacts", "checks", "data", "env", "graph")
 CHECK_MODULES = ("selfcheck", "notebook", "judge", "kernel")
 MODULES = NOTEBOOK_MODULES + CHECK_MODULES
 # The distributions those modules import; their version ranges are read from pyproject.toml.
-REQUIRES = ("torch", "torchvision", "numpy", "einops", "matplotlib", "tqdm", "safetensors",
+REQUIRES = ("torch", "torchvision", "numpy", "pillow", "einops", "matplotlib", "tqdm",
+            "safetensors", "transformers",
             "nbformat", "nbclient", "jupyter_client", "ipykernel")  # fmt: skip
 
 PYPROJECT = """\
