@@ -185,3 +185,25 @@ def test_a_crashed_worker_costs_only_its_submission_with_a_reason():
     assert [v.passed for v in result.verdicts.values()] == [False]
     assert result.notes[-1].startswith("the grader failed on this submission (BrokenProcessPool")
     assert result.outputs == [None, None]
+
+
+def test_the_reference_is_cached_and_a_corrupt_cache_is_run_again(toy_course, monkeypatch):
+    from practicals import reference as ref_module
+    from practicals.sandbox import Limits
+
+    runs = []
+    real_kernel = ref_module.sandboxed_kernel
+
+    def counting(*args, **kwargs):
+        runs.append(1)
+        return real_kernel(*args, **kwargs)
+
+    monkeypatch.setattr(ref_module, "sandboxed_kernel", counting)
+    source = notebook.read(toy_course / "source" / "00_toy" / "toy.ipynb")
+    cache = toy_course / "cache" / "toy.json"
+    first = ref_module.reference(source, cache, Limits(), None, True)
+    assert ref_module.reference(source, cache, Limits(), None, True).outputs == first.outputs
+    assert len(runs) == 1 and oct(cache.stat().st_mode)[-3:] == "600"
+    cache.write_text('{"key": "trunc')  # a grader killed mid-write, before the rename existed
+    assert ref_module.reference(source, cache, Limits(), None, True).outputs == first.outputs
+    assert len(runs) == 2 and list(cache.parent.iterdir()) == [cache]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -69,10 +70,9 @@ def reference(
     """The solution's reference; runs the solution (and its evaluation) only when needed.
     ``threads``: torch's threads in the solution's kernel (``make results`` gives it two)."""
     key = _key(source, evaluator_code, fast)
-    if cache.is_file():
-        stored = json.loads(cache.read_text())
-        if stored.get("key") == key:
-            return Reference.from_json(stored["reference"])
+    stored = _cached(cache)
+    if stored.get("key") == key:
+        return Reference.from_json(stored["reference"])
     ref, handed, problems = Reference(), {}, []
     first_error = None
     with sandboxed_kernel(limits, data, fast=fast, threads=threads) as kernel:
@@ -110,6 +110,19 @@ def reference(
             "the data (PRACTICALS_DATA), before grading"
         )
     cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps({"key": key, "reference": ref.to_json()}))
-    cache.chmod(0o600)
+    # Written aside, then renamed: a grader stopped mid-write, or two graders sharing the
+    # cache, never leave a half-written file for the next run to read.
+    partial = cache.with_name(f".{cache.name}.{os.getpid()}")
+    partial.write_text(json.dumps({"key": key, "reference": ref.to_json()}))
+    partial.chmod(0o600)
+    os.replace(partial, cache)
     return ref
+
+
+def _cached(cache: Path) -> dict:
+    """The stored reference, or {} when there is none or it cannot be read (then it is rerun)."""
+    try:
+        stored = json.loads(cache.read_text())
+    except (OSError, ValueError):
+        return {}
+    return stored if isinstance(stored, dict) else {}
