@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -48,12 +49,38 @@ def toy_notebook() -> nbformat.NotebookNode:
     return nb
 
 
+# The fixtures that grade the real practicals (the demo class, the forged twins) share their
+# reference runs, as one course does across grading runs: the cache is keyed by the notebook's
+# code and evaluator, so one xdist worker's run serves the other. Set up once per session by
+# the controlling process, whose environment the workers inherit.
+REFERENCES_VAR = "PRACTICALS_TEST_REFERENCES"
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput") and REFERENCES_VAR not in os.environ:
+        config.practicals_references = tempfile.mkdtemp(prefix="practicals-references-")
+        os.environ[REFERENCES_VAR] = config.practicals_references
+
+
+def pytest_unconfigure(config):
+    if hasattr(config, "practicals_references"):
+        shutil.rmtree(config.practicals_references, ignore_errors=True)
+
+
 def make_course(
-    root: Path, assignments: list[str], extra_config: str = "", manifest: str = ""
+    root: Path,
+    assignments: list[str],
+    extra_config: str = "",
+    manifest: str = "",
+    shared_references: bool = False,
 ) -> Path:
     """A course folder with the repo's config and manifest (plus ``manifest``, TOML appended)
-    and the given assignments (source, release and evaluators)."""
+    and the given assignments (source, release and evaluators); ``shared_references`` links its
+    reference cache to the session's."""
     root.mkdir(parents=True, exist_ok=True)
+    if shared_references:
+        (root / ".practicals").mkdir()
+        (root / ".practicals" / "reference").symlink_to(os.environ[REFERENCES_VAR])
     config = (REPO / "nbgrader_config.py").read_text() + "\n" + extra_config
     (root / "nbgrader_config.py").write_text(config)
     (root / "course.toml").write_text((REPO / "course.toml").read_text() + "\n" + manifest)

@@ -13,7 +13,8 @@ STUDENTS = {a: e.demo for a, e in manifest.load(REPO).assignments.items()}
 
 @pytest.fixture(scope="module")
 def rows(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("demo") / "course", list(STUDENTS))
+    course = make_course(tmp_path_factory.mktemp("demo") / "course", list(STUDENTS),
+                         shared_references=True)  # fmt: skip
     assert run_demo(config.load(course), workers=2) == 0
     return {(r["student_id"], r["assignment"]): r for r in table(config.load(course))}
 
