@@ -341,6 +341,7 @@ UNDONE = {
     "01_micrograd/micrograd": ("square_fit", "pick(300, 50)", "1"),
     "02_makemore/makemore": ("mlp_train", "p -= lr_now * p.grad", "p -= 0 * p.grad"),
     "03_backprop_ninja/backprop_ninja": ("mnist_train", "p -= lr * g", "p -= 0 * g"),
+    "04_gpt/gpt": ("train_loop", "optimizer.step()", "pass  # no step"),
 }
 FORGE = attack("""
     import practicals.checks as _checks
@@ -359,7 +360,7 @@ FORGE = attack("""
 def forged(tmp_path_factory):
     """Each practical graded with its honest twin and its forger; returns rows and reports."""
     root = make_course(tmp_path_factory.mktemp("forged") / "course",
-                       [key.split("/")[0] for key in UNDONE])  # fmt: skip
+                       [key.split("/")[0] for key in UNDONE], shared_references=True)  # fmt: skip
     course = config.load(root)
     for key, (cell, old, new) in UNDONE.items():
         assignment, name = key.split("/")
