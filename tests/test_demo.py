@@ -57,6 +57,12 @@ def test_the_unedited_release_copy_is_named_as_such(rows):
     assert "unedited release notebook" in rows[("demo-unedited", "01_micrograd")]["reason"]
 
 
+def test_in_a_practical_of_several_notebooks_the_reason_names_the_notebook(rows):
+    # core-only leaves the stars as stubs, and the deep-networks notebook is all stars
+    reason = rows[("demo-core-only", "04_gpt")]["reason"]
+    assert reason == "deep_networks: unedited release notebook"
+
+
 def test_the_demo_covers_every_practical():
     assert set(STUDENTS) == {p.name for p in (REPO / "source").iterdir() if p.is_dir()}
 
