@@ -111,8 +111,15 @@ def _cifar_archive(folder, per_class):
                     tar.addfile(member, buffer)
 
 
+@pytest.fixture
+def unwritable_cache(tmp_path, monkeypatch):
+    """A cache that cannot be created (as in a grading sandbox the grader did not prepare)."""
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
+
+
 def test_the_offline_cifar10_copy_interleaves_classes_so_prefixes_are_balanced(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, unwritable_cache
 ):
     _cifar_archive(tmp_path, {"train": 2, "test": 1})
     monkeypatch.setenv(data.DATA_VAR, str(tmp_path))
@@ -123,10 +130,32 @@ def test_the_offline_cifar10_copy_interleaves_classes_so_prefixes_are_balanced(
     assert all(abs(int(g) - (8 * (k % 10) + k // 10)) <= 2 for k, g in enumerate(grey))
 
 
-def test_asking_for_more_cifar10_images_than_the_copy_holds_says_so(tmp_path, monkeypatch):
+def test_asking_for_more_cifar10_images_than_the_copy_holds_says_so(
+    tmp_path, monkeypatch, unwritable_cache
+):
     _cifar_archive(tmp_path, {"train": 1, "test": 1})
     monkeypatch.setenv(data.DATA_VAR, str(tmp_path))
     with pytest.raises(ValueError, match="lacks 10 of the images"):
         data.load_cifar10(n_train=20, n_test=0)
     with pytest.raises(ValueError, match="test split holds 10000 images"):
         data.load_cifar10(n_train=0, n_test=10001)
+
+
+def test_the_first_cifar10_load_decodes_the_copy_into_the_cache_and_later_ones_read_it(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(data, "CIFAR10_PER_CLASS", {"train": 2, "test": 1})  # a tiny "copy"
+    _cifar_archive(tmp_path, {"train": 2, "test": 1})
+    monkeypatch.setenv(data.DATA_VAR, str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = data.load_cifar10(n_train=13, n_test=10)
+    cached = sorted(p.name for p in (tmp_path / "cache" / "practicals").iterdir())
+    assert [name.split("-")[-1] for name in cached] == ["test.npy", "train.npy"]
+
+    def no_decoding(*args):
+        raise AssertionError("the copy was decoded again")
+
+    monkeypatch.setattr(data, "_decode_cifar10_jpeg", no_decoding)
+    again = data.load_cifar10(n_train=13, n_test=10)
+    assert all(a.equal(b) for a, b in zip(first, again, strict=True))
+    assert again[0].shape == (13, 3, 32, 32) and again[1].tolist() == [*range(10), 0, 1, 2]

@@ -68,7 +68,7 @@ def test_a_forked_kernel_gets_the_sandbox_of_an_execd_one(monkeypatch):
                 seen[launcher] = json.loads(k.run(PROBE).outputs[-1]["text"])
     finally:
         zygote.close()
-    expected_env = kernel_env("/tmp", None, False, 2)
+    expected_env = kernel_env("/tmp", None, False, 2, "/cache")
     for launcher, kernel in seen.items():
         assert kernel["uid"] == claim_uid(LIMITS.base_uid) != 0, launcher
         assert kernel["env"].items() >= expected_env.items(), launcher
@@ -110,3 +110,20 @@ def test_a_process_that_exits_leaves_no_fork_server_folder_in_var_tmp():
     made = [Path(p) for p in json.loads(done.stdout.splitlines()[-1])]
     assert len(made) == 3
     assert [p for p in made if p.exists()] == []
+
+
+@isolated
+def test_a_kernel_reads_the_data_the_grader_decoded_but_cannot_change_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    (tmp_path / "practicals").mkdir()
+    (tmp_path / "practicals" / "decoded.npy").write_text("decoded by the grader")
+    probe = (
+        "from practicals.data import cache_dir\n"
+        "print((cache_dir() / 'decoded.npy').read_text())\n"
+        "try:\n    (cache_dir() / 'decoded.npy').write_text('forged')\n"
+        "except OSError as err:\n    print(type(err).__name__)"
+    )
+    with sandboxed_kernel(LIMITS, None) as kernel:
+        text = "".join(o.get("text", "") for o in kernel.run(probe).outputs)
+    assert text.split() == ["decoded", "by", "the", "grader", "OSError"]
+    assert (tmp_path / "practicals" / "decoded.npy").read_text() == "decoded by the grader"

@@ -88,9 +88,9 @@ def plan_assignment(
     subs = collect.find(course.root, assignment, list(srcs), known)
     if students is not None:
         subs = [s for s in subs if s.student in students]
-    if not os.environ.get(data.DATA_VAR):  # kernels have no network: fetch for them, here
-        for problem in data.prefetch({d for n in entry.notebooks.values() for d in n.data}):
-            progress(f"WARNING: {problem}")
+    # Kernels have no network and cannot write the cache: fetch and decode for them, here.
+    for problem in data.prefetch({d for n in entry.notebooks.values() for d in n.data}):
+        progress(f"WARNING: {problem}")
     refs, evaluators = {}, {}
     for name, nb in srcs.items():
         progress(f"reference run of {assignment}/{name} (cached after the first time)")

@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
+from ..data import cache_dir as data_cache
 from .limits import Limits
 
 HOME = "/tmp"  # an isolated kernel's home and working folder: its private scratch tmpfs
 DATA = Path("/data")  # where an isolated kernel sees the data folder
+CACHE = Path("/cache")  # its XDG_CACHE_HOME: the grader's data cache, read-only (decoded data sets)
 
 ETC_FILES = (
     "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "nsswitch.conf",
@@ -94,6 +96,8 @@ def bwrap_args(
     binds = [("--ro-bind", path, path) for path in visible_paths()]
     if data is not None:
         binds.append(("--ro-bind", data, DATA))
+    if data_cache().is_dir():
+        binds.append(("--ro-bind", data_cache(), CACHE / data_cache().name))
     if ipc is not None:
         binds.append(("--bind", ipc, ipc))
     # bwrap copies a missing parent's mode from the host (/root is 0700): open each one up.

@@ -26,8 +26,9 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Dict, Instance, Int, List
 
+from ..data import cache_dir as data_cache
 from ..kernel import Kernel
-from .bwrap import DATA, HOME, isolated_command, isolation_problem, limit_args
+from .bwrap import CACHE, DATA, HOME, isolated_command, isolation_problem, limit_args
 from .limits import Limits
 from .uids import claim_uid, kill_uid
 
@@ -35,11 +36,13 @@ if TYPE_CHECKING:
     from .zygote import Zygote
 
 
-def kernel_env(home: str, data: str | None, fast: bool, threads: int) -> dict[str, str]:
-    """The whole environment of a grading kernel: nothing of the grader's leaks in."""
+def kernel_env(home: str, data: str | None, fast: bool, threads: int, cache: str) -> dict[str, str]:
+    """The whole environment of a grading kernel: nothing of the grader's leaks in. ``cache``
+    is its XDG_CACHE_HOME, where the loaders find the data sets the grader decoded for it."""
     env = {
         "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/local/bin:/usr/bin:/bin",
         "HOME": home,
+        "XDG_CACHE_HOME": cache,
         "LANG": "C.UTF-8",
         "MPLBACKEND": "Agg",
         "MPLCONFIGDIR": f"{home}/.matplotlib",
@@ -78,12 +81,13 @@ def sandboxed_kernel(
     uid = claim_uid(limits.base_uid) if isolated else -1
     try:
         if isolated:
-            env = kernel_env(HOME, str(DATA) if data else None, fast, threads)
+            env = kernel_env(HOME, str(DATA) if data else None, fast, threads, str(CACHE))
             job.chmod(0o755)
             os.chown(ipc, uid, uid)  # the kernel creates its sockets here...
         else:
             (job / "home").mkdir()
-            env = kernel_env(str(job / "home"), str(data) if data else None, fast, threads)
+            env = kernel_env(str(job / "home"), str(data) if data else None, fast, threads,
+                             str(data_cache().parent))  # fmt: skip
         km = SandboxedKernelManager(
             kernel_name="python3",
             transport="ipc",

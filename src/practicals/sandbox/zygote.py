@@ -15,7 +15,7 @@ import tempfile
 import weakref
 from pathlib import Path
 
-from .bwrap import DATA, HOME, bwrap_args, isolation_problem, visible_paths
+from .bwrap import CACHE, DATA, HOME, bwrap_args, isolation_problem, visible_paths
 from .kernels import kernel_env
 from .limits import Limits
 from .protocol import Ready, Spawned, SpawnRequest, receive, send
@@ -39,7 +39,7 @@ class Zygote:
         self.ipc.chmod(0o755)
         _open.add(self.ipc)
         self.under_tmp = [str(p) for p in visible_paths() if p.is_relative_to("/tmp")]
-        env = kernel_env(HOME, str(DATA) if data else None, True, threads)
+        env = kernel_env(HOME, str(DATA) if data else None, True, threads, str(CACHE))
         # In the host's pid namespace, so that the pids it reports are the ones we see; each
         # kernel it forks gets a pid namespace of its own.
         self.process = subprocess.Popen(
