@@ -234,16 +234,20 @@ def _cifar10_decoded(archive: Path):
                 path.touch()
         except OSError:
             return None
-        arrays = _decode_cifar10_jpeg(archive, {s: 10 * n for s, n in CIFAR10_PER_CLASS.items()})
         try:
-            for split, path in partial.items():
-                with open(path, "wb") as f:
-                    np.save(f, arrays[split])
-                os.replace(path, paths[split])  # written aside: a reader never sees half a file
-        except OSError:  # a full disk: use what was decoded, this once
+            arrays = _decode_cifar10_jpeg(
+                archive, {s: 10 * n for s, n in CIFAR10_PER_CLASS.items()}
+            )
+            try:
+                for split, path in partial.items():
+                    with open(path, "wb") as f:
+                        np.save(f, arrays[split])
+                    os.replace(path, paths[split])  # written aside: never half a file to read
+            except OSError:  # a full disk: use what was decoded, this once
+                return arrays
+        finally:
             for path in partial.values():
                 path.unlink(missing_ok=True)
-            return arrays
     return {split: np.load(path, mmap_mode="r") for split, path in paths.items()}
 
 
