@@ -1,6 +1,7 @@
 """Nothing a student receives gives the answers away: neither the release notebooks (locked
 cells and markdown) nor the student package they install."""
 
+import importlib.metadata
 import re
 import subprocess
 import sys
@@ -10,10 +11,17 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import REPO, make_course
+from packaging.requirements import Requirement
 
 from practicals import config, notebook
 from practicals.release import PLACEHOLDER, release
-from practicals.student_package import CHECK_MODULES, MODULES, NOTEBOOK_MODULES, build
+from practicals.student_package import (
+    CHECK_MODULES,
+    MODULES,
+    NOTEBOOK_MODULES,
+    REQUIRES,
+    build,
+)
 
 SOURCES = sorted((REPO / "source").glob("*/*.ipynb"))
 MIN_LENGTH = 12  # shorter lines ("n = len(xs)", "return out") say nothing about a solution
@@ -158,3 +166,32 @@ def test_the_student_package_serves_every_import_of_the_release(wheel, tmp_path)
                           env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(str(tmp_path)), "imported the course's package, not the wheel"
+
+
+def _installed_with(names: set[str]) -> set[str]:
+    """The distributions ``names`` bring, theirs included (read from the installed metadata)."""
+    found, todo = set(), [n.lower() for n in names]
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for line in importlib.metadata.requires(name) or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name.lower())
+    return found
+
+
+def test_the_student_package_brings_every_library_the_release_imports():
+    """One install cell sets a student up: what a notebook imports comes with the wheel."""
+    modules = set()
+    for path in (REPO / "release").glob("*/*.ipynb"):
+        for cell in notebook.read(path).cells:
+            if cell.cell_type == "code":
+                modules |= set(re.findall(r"^\s*(?:from|import) (\w+)", cell.source, re.M))
+    third_party = modules - set(sys.stdlib_module_names) - {"practicals"}
+    providers = importlib.metadata.packages_distributions()
+    needed = {m: {d.lower() for d in providers.get(m, [m])} for m in third_party}
+    brought = _installed_with(set(REQUIRES))
+    assert {m: d for m, d in needed.items() if not d & brought} == {}

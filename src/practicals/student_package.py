@@ -24,9 +24,10 @@ from . import __version__
 NOTEBOOK_MODULES = ("__init__", "artifacts", "checks", "data", "env", "graph")
 CHECK_MODULES = ("selfcheck", "notebook", "judge", "kernel")
 MODULES = NOTEBOOK_MODULES + CHECK_MODULES
-# The distributions those modules import; their version ranges are read from pyproject.toml.
+# The distributions those modules and the release notebooks import (so that the one install
+# cell sets a student up); their version ranges are read from pyproject.toml.
 REQUIRES = ("torch", "torchvision", "numpy", "pillow", "einops", "matplotlib", "tqdm",
-            "safetensors", "transformers",
+            "safetensors", "transformers", "scikit-image", "scipy",
             "nbformat", "nbclient", "jupyter_client", "ipykernel")  # fmt: skip
 
 PYPROJECT = """\
